@@ -1,0 +1,1 @@
+"""Amaranth hardware generated from a `NormConfig` (lands with the hardware issue)."""

@@ -1,0 +1,88 @@
+"""Combinational arithmetic building blocks, the hardware twins of `golden.formats`' primitives.
+
+Each function builds Amaranth expressions (no registers); the components decide where pipeline
+registers go. Rounding follows docs/spec.md §1 exactly.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Mux, Value, ValueLike, signed, unsigned
+
+from streamnorm.golden import Overflow, QFormat, Rounding
+
+__all__ = [
+    "abs_value",
+    "any_bits_below",
+    "leading_one",
+    "overflow_to",
+    "shift_round",
+]
+
+
+def shift_round(v: ValueLike, s: int, rounding: Rounding) -> Value:
+    """``rnd_s(v)``: `v` / 2^s rounded by `rounding`, for a constant shift ``s >= 0``.
+
+    The result keeps `v`'s signedness; it is one bit wider than ``len(v) - s`` at most.
+    """
+    v = Value.cast(v)
+    if s == 0:
+        return v
+    if rounding is Rounding.TRUNCATE:
+        return v >> s
+    half = 1 << (s - 1)
+    if rounding is Rounding.HALF_UP:
+        return (v + half) >> s
+    # half-even: add half - 1, plus the bit that becomes the quotient's LSB.
+    return (v + (half - 1) + v[s]) >> s
+
+
+def abs_value(v: ValueLike) -> Value:
+    """|v| of a signed value, as an unsigned value of the same width (|min| fits)."""
+    v = Value.cast(v)
+    width = len(v)
+    return Mux(v[-1], -v, v)[:width].as_unsigned()
+
+
+def leading_one(v: ValueLike) -> Value:
+    """Index of the highest set bit of unsigned `v` (0 when v is 0): a log-depth priority encoder."""
+    v = Value.cast(v)
+    width = len(v)
+    if width == 1:
+        return Const(0, 1)
+    half = 1 << ((width - 1).bit_length() - 1)  # largest power of two below width
+    lo, hi = v[:half], v[half:]
+    idx_lo, idx_hi = leading_one(lo), leading_one(hi)
+    out_width = (width - 1).bit_length()
+    return Mux(hi.any(), (idx_hi + half)[:out_width], idx_lo)
+
+
+def any_bits_below(v: ValueLike, n: ValueLike, max_n: int) -> Value:
+    """OR of the low `n` bits of `v` for a variable ``0 <= n <= max_n`` (the sticky bit of a shift)."""
+    v = Value.cast(v)
+    n = Value.cast(n)
+    span = min(max_n, len(v))
+    if span == 0:
+        return Const(0, 1)
+    # bit i counts when i < n: compare each index once rather than building a variable mask.
+    terms = [v[i] & (n > Const(i, len(n))) for i in range(span)]
+    return Cat(*terms).any()
+
+
+def overflow_to(v: ValueLike, fmt: QFormat, overflow: Overflow) -> tuple[Value, Value]:
+    """Bring `v` into `fmt` by saturation or wrap-around; also return the out-of-range flag."""
+    v = Value.cast(v)
+    lo, hi = fmt.min_code, fmt.max_code
+    out_of_range = (v < lo) | (v > hi)
+    shape = signed(fmt.width)
+    if overflow is Overflow.SATURATE:
+        clamped = Mux(v < lo, Const(lo, shape), Mux(v > hi, Const(hi, shape), v[: fmt.width].as_signed()))
+        return clamped, out_of_range
+    return v[: fmt.width].as_signed(), out_of_range
+
+
+def width_of(lo: int, hi: int) -> unsigned | signed:
+    """Smallest shape that holds every integer in [lo, hi]."""
+    if lo >= 0:
+        return unsigned(max(1, hi.bit_length()))
+    bits = max((-lo - 1).bit_length(), hi.bit_length()) + 1
+    return signed(bits)

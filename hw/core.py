@@ -1,0 +1,371 @@
+"""`StreamNorm`: the top level. Wires the stages in the order of the golden model and handles flow.
+
+Flow control. The datapath never stalls: every accepted sample moves one stage per clock. An output
+FIFO deep enough for every sample in flight sits at the end, and the input is ready only while the
+samples accepted but not yet delivered fit in it (a registered count). So backpressure on
+``m_axis`` reaches ``s_axis`` through a register, never combinationally, no word is lost or
+repeated, and with ``m_axis_tready`` high one word is accepted and one delivered every clock.
+
+Timing contract (docs/spec.md §4). Per-channel state is read and written at fixed stages:
+
+* window sums and long-term statistics are read-modify-write with a transparent read, so the same
+  channel may return on the very next cycle (C = 1 included);
+* values *in force* (the mean used for the deviation; the scale and mean used for the output) are
+  written by a window's last sample and read by every sample in the same stage, read-first: the
+  window's last sample still sees the old value, every later sample of that channel the new one.
+  The sample path is delayed to the stage where the scale is written, so a window's statistics
+  apply from the channel's next sample, as in the golden model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Cat, Const, Module, Mux, Shape, Signal, ValueLike, signed, unsigned
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.wiring import In, Out
+
+from streamnorm.golden import NormConfig
+
+from .arith import shift_round
+from .channel_memory import ChannelMemory
+from .control import Sequencer
+from .long_term import LongTerm
+from .mix import Mix
+from .multiply import ShiftAddMultiplier
+from .output import Output
+from .pipeline import Pipeline
+from .scale import Scale, scale_constants
+from .short_term import ShortTermDev, ShortTermMean
+from .window_sums import Deviation, WindowSum
+
+__all__ = ["Stages", "StreamNorm", "latency", "long_term_span", "plan"]
+
+#: Cycles from writing an empty SyncFIFOBuffered to its output being valid.
+FIFO_LATENCY = 2
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Stage (cycles after acceptance) at which each step's result is available."""
+
+    sum_x: int  #: window sum of inputs (read-modify-write)
+    mean_long: int  #: long-term mean (when configured)
+    mean_in_force: int  #: the window's mean written; read back by every sample here
+    deviation: int  #: per-sample deviation term
+    sum_dev: int  #: window sum of deviations
+    dev_short: int  #: short-term deviation statistic
+    dev_stat: int  #: deviation statistic in force (after long-term and mix)
+    scale: int  #: mantissa and shift of r
+    scale_in_force: int  #: scale record written; read back by every sample here
+    output: int  #: output word ready, written into the output FIFO
+
+
+def long_term_span(cfg: NormConfig) -> int:
+    """Cycles a long-term update may take: as many as separate two updates of one channel (N*C)."""
+    return min(3, cfg.window * cfg.channels)
+
+
+def plan(cfg: NormConfig) -> Stages:
+    """The stage of every step, from the configuration alone (docs/hardware.md, "Latency")."""
+    span = long_term_span(cfg)
+    mix = 0 if (not cfg.long_term or cfg.mix_log2 is None) else 3
+    # p = 2: the mean on the squares' grid (one stage) and its low part squared (G2 stages)
+    mean_extra = 0 if cfg.p == 1 else 1 + cfg.square_guard_bits
+    sum_x = 1
+    m_short = sum_x + 1  # registered
+    mean_long = sum_x + span if cfg.long_term else m_short
+    mean = (mean_long + mix if cfg.long_term else m_short) + mean_extra
+    deviation = mean + 1 + Deviation.latency_for(cfg)
+    sum_dev = deviation
+    dev_short = sum_dev + 1 + ShortTermDev.latency
+    dev_stat = (sum_dev + 1 + span + mix) if cfg.long_term else dev_short
+    scale = dev_stat + Scale.latency_for(cfg)
+    q_latency = 0 if cfg.scale == "pow2" else cfg.guard_bits
+    scale_in_force = scale + q_latency
+    output = scale_in_force + 1 + Output.latency
+    return Stages(
+        sum_x=sum_x,
+        mean_long=mean_long,
+        mean_in_force=mean,
+        deviation=deviation,
+        sum_dev=sum_dev,
+        dev_short=dev_short,
+        dev_stat=dev_stat,
+        scale=scale,
+        scale_in_force=scale_in_force,
+        output=output,
+    )
+
+
+def latency(cfg: NormConfig) -> int:
+    """Cycles from a word's s_axis handshake to its m_axis_tvalid, output not backpressured."""
+    return plan(cfg).output + FIFO_LATENCY
+
+
+class StreamNorm(wiring.Component):
+    """The streaming-normalization core for one `NormConfig`.
+
+    Ports (emitted Verilog names): ``clk``, ``rst`` (synchronous, active high), ``freeze``,
+    ``s_axis_tdata/tvalid/tready/tlast``, ``m_axis_tdata/tvalid/tready/tlast``, ``overflow``.
+    Data words are signed two's complement. ``s_axis_tlast`` is accepted and ignored: the channel of
+    each word is the core's own counter (reset by ``rst``); ``m_axis_tlast`` marks channel C-1.
+
+    Attributes
+    ----------
+    latency:
+        Cycles from a word's ``s_axis`` handshake to its ``m_axis_tvalid`` when the output is not
+        backpressured.
+    stages:
+        Where each step sits in the pipeline (see `Stages`).
+    fifo_depth:
+        Words the output FIFO holds; the input stalls when that many are in flight.
+    """
+
+    def __init__(self, cfg: NormConfig) -> None:
+        if not isinstance(cfg, NormConfig):
+            raise TypeError(f"StreamNorm takes a NormConfig, not {type(cfg).__name__}")
+        self.cfg = cfg
+        self.stages = plan(cfg)
+        self.latency = latency(cfg)
+        self.fifo_depth = self.latency + 2
+        super().__init__(
+            {
+                "freeze": In(1),
+                "s_axis_tdata": In(cfg.in_fmt.width),
+                "s_axis_tvalid": In(1),
+                "s_axis_tready": Out(1),
+                "s_axis_tlast": In(1),
+                "m_axis_tdata": Out(cfg.out_fmt.width),
+                "m_axis_tvalid": Out(1),
+                "m_axis_tready": In(1),
+                "m_axis_tlast": Out(1),
+                "overflow": Out(1),
+            }
+        )
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def _per_channel(
+        self, m: Module, name: str, values: list[int], shape: Shape, addr: ValueLike
+    ) -> ValueLike:
+        """A per-channel constant one cycle after `addr`: a constant if all agree, else a small ROM."""
+        if len(set(values)) == 1:
+            return Const(values[0], shape)
+        rom = memory.Memory(shape=shape, depth=len(values), init=values)
+        m.submodules[f"rom_{name}"] = rom
+        port = rom.read_port()
+        m.d.comb += port.addr.eq(addr)
+        return port.data
+
+    # ---- the hardware --------------------------------------------------------------------------
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg = self.cfg
+        st = self.stages
+        c = cfg.channels
+        g, mb = cfg.guard_bits, cfg.scale_mantissa_bits
+        p = Pipeline(m)
+
+        # -- input side and flow control
+        m.submodules.seq = seq = Sequencer(cfg)
+        outstanding = Signal(range(self.fifo_depth + 1))
+        m.d.comb += [
+            self.s_axis_tready.eq(outstanding < self.fifo_depth),
+            seq.valid.eq(self.s_axis_tvalid),
+            seq.ready.eq(self.s_axis_tready),
+            seq.freeze.eq(self.freeze),
+        ]
+        p.put("valid", seq.accept, 0, reset=True)
+        p.put("active", seq.accept & ~seq.frozen, 0, reset=True)
+        p.put("wend", seq.accept & seq.end, 0, reset=True)
+        for tag in ("start", "warm", "last", "channel"):
+            p.put(tag, getattr(seq, tag), 0)
+        p.put("x", self.s_axis_tdata.as_signed(), 0)
+
+        # -- window_sums (inputs), short_term mean
+        m.submodules.sum_x = sum_x = WindowSum(signed(cfg.in_fmt.width), signed(cfg.sum_x_width), c)
+        m.d.comb += [
+            sum_x.addr.eq(p.get("channel", 0)),
+            sum_x.start.eq(p.get("start", 1)),
+            sum_x.active.eq(p.get("active", 1)),
+            sum_x.value.eq(p.get("x", 1)),
+        ]
+        m.submodules.short_mean = short_mean = ShortTermMean(cfg)
+        m.d.comb += short_mean.sum.eq(sum_x.sum)
+        p.reg("m_short", short_mean.short, st.sum_x)
+        mean_shape = signed(cfg.mean_width)
+
+        # -- long_term and mix of the mean
+        span = long_term_span(cfg)
+        if cfg.long_term:
+            m.submodules.long_mean = lt = LongTerm(mean_shape, c, cfg.decay_log2, cfg.rounding, span)
+            self._connect_long_term(m, p, lt, "m_short", st.sum_x)
+            m.submodules.mix_mean = mx = Mix(mean_shape, cfg.mix_log2, cfg.rounding)
+            m.d.comb += [mx.long.eq(lt.long), mx.short.eq(p.get("m_short", st.mean_long))]
+            p.put("mean_new", mx.mixed, st.mean_long + mx.latency)
+        else:
+            p.put("mean_new", p.get("m_short", st.sum_x + 1), st.sum_x + 1)
+        mean_stage = p.stage_of("mean_new")
+
+        # -- the mean in force: written by a window's last sample, read by every sample
+        if cfg.p == 1:
+            mean_layout = data.StructLayout({"mean": mean_shape})
+            record = {"mean": p.get("mean_new", st.mean_in_force)}
+        else:
+            g2 = cfg.square_guard_bits
+            mean_layout = data.StructLayout(
+                {
+                    "mean": mean_shape,
+                    "hi": signed(cfg.in_fmt.width),
+                    "lo": unsigned(g2),
+                    "lo_sq": unsigned(2 * g2),
+                }
+            )
+            mean2 = -shift_round(-p.get("mean_new", mean_stage), g - g2, cfg.rounding)
+            p.reg("mean2", mean2, mean_stage)
+            m.submodules.lo_sq = lo_sq = ShiftAddMultiplier(g2, g2 + 1)
+            mean2_v = p.get("mean2", mean_stage + 1)
+            m.d.comb += [lo_sq.a.eq(mean2_v[:g2]), lo_sq.b.eq(Cat(mean2_v[:g2], 0).as_signed())]
+            m2 = p.get("mean2", st.mean_in_force)
+            record = {
+                "mean": p.get("mean_new", st.mean_in_force),
+                "hi": (m2 >> g2),
+                "lo": m2[:g2],
+                "lo_sq": lo_sq.product.as_unsigned(),
+            }
+        m.submodules.mean_mem = mean_mem = ChannelMemory(mean_layout, c, transparent=False)
+        s = st.mean_in_force
+        m.d.comb += [
+            mean_mem.rd_addr.eq(p.get("channel", s)),
+            mean_mem.wr_addr.eq(p.get("channel", s)),
+            mean_mem.wr_en.eq(p.get("wend", s)),
+        ]
+        for key, value in record.items():
+            m.d.comb += getattr(mean_mem.wr_data, key).eq(value)
+        warm = p.get("warm", s + 1)
+        mean_rd = mean_mem.rd_data
+
+        # -- window_sums (deviations)
+        m.submodules.deviation = dev = Deviation(cfg)
+        m.d.comb += [dev.x.eq(p.get("x", s + 1)), dev.mean.eq(Mux(warm, mean_rd.mean, 0))]
+        if cfg.p == 2:
+            m.d.comb += [
+                dev.mean2_hi.eq(Mux(warm, mean_rd.hi, 0)),
+                dev.mean2_lo.eq(Mux(warm, mean_rd.lo, 0)),
+                dev.mean2_lo_sq.eq(Mux(warm, mean_rd.lo_sq, 0)),
+            ]
+        sum_dev_shape = unsigned(cfg.sum_dev_width)
+        m.submodules.sum_dev = sum_dev = WindowSum(dev.dev.shape(), sum_dev_shape, c)
+        d = st.deviation
+        m.d.comb += [
+            sum_dev.addr.eq(p.get("channel", d - 1)),
+            sum_dev.start.eq(p.get("start", d)),
+            sum_dev.active.eq(p.get("active", d)),
+            sum_dev.value.eq(dev.dev),
+        ]
+        p.reg("sum_dev", sum_dev.sum, d)
+        m.submodules.short_dev = short_dev = ShortTermDev(cfg)
+        m.d.comb += short_dev.sum.eq(p.get("sum_dev", d + 1))
+        p.put("a_short", short_dev.short, st.dev_short)
+        stat_shape = short_dev.short.shape()
+        if cfg.long_term:
+            m.submodules.long_dev = ltd = LongTerm(stat_shape, c, cfg.decay_log2, cfg.rounding, span)
+            self._connect_long_term(m, p, ltd, "a_short", d + 1)
+            m.submodules.mix_dev = mxd = Mix(stat_shape, cfg.mix_log2, cfg.rounding)
+            m.d.comb += [mxd.long.eq(ltd.long), mxd.short.eq(p.get("a_short", d + 1 + span))]
+            p.put("stat", mxd.mixed, st.dev_stat)
+        else:
+            p.put("stat", p.get("a_short", st.dev_short), st.dev_short)
+
+        # -- scale: reciprocal of the deviation statistic, once per window
+        consts = scale_constants(cfg)
+        a = st.dev_stat
+        m.submodules.scale = sc = Scale(cfg)
+        ch_prev = p.get("channel", a - 1)
+        m.d.comb += [
+            sc.stat.eq(p.get("stat", a)),
+            sc.kk.eq(self._per_channel(m, "kk", [k for k, _, _ in consts], sc.kk.shape(), ch_prev)),
+            sc.negative.eq(self._per_channel(m, "neg", [n for _, n, _ in consts], unsigned(1), ch_prev)),
+            sc.tconst.eq(
+                self._per_channel(m, "tconst", [t for _, _, t in consts], sc.tconst.shape(), ch_prev)
+            ),
+        ]
+        r = st.scale
+        mean_at_r = p.get("mean_new", r)
+        q_shape = signed(g + mb + 1)
+        if cfg.scale == "pow2":
+            # its own full-width signal, so no bit of the record is wired to another of its bits
+            q_value = Signal(q_shape)
+            m.d.comb += q_value.eq(Mux(sc.mantissa[-1], -mean_at_r[:g], mean_at_r[:g]))
+        else:
+            m.submodules.q_mul = qm = ShiftAddMultiplier(g, mb + 1)
+            m.d.comb += [qm.a.eq(mean_at_r[:g]), qm.b.eq(sc.mantissa)]
+            q_value = qm.product
+        s = st.scale_in_force
+        scale_layout = data.StructLayout(
+            {
+                "mantissa": sc.mantissa.shape(),
+                "shift": sc.shift.shape(),
+                "mean_hi": signed(cfg.in_fmt.width),
+                "q": q_shape,
+            }
+        )
+        p.put("mantissa", sc.mantissa, r)
+        p.put("shift", sc.shift, r)
+        m.submodules.scale_mem = scale_mem = ChannelMemory(scale_layout, c, transparent=False)
+        m.d.comb += [
+            scale_mem.rd_addr.eq(p.get("channel", s)),
+            scale_mem.wr_addr.eq(p.get("channel", s)),
+            scale_mem.wr_en.eq(p.get("wend", s)),
+            scale_mem.wr_data.mantissa.eq(p.get("mantissa", s)),
+            scale_mem.wr_data.shift.eq(p.get("shift", s)),
+            scale_mem.wr_data.mean_hi.eq(p.get("mean_new", s) >> g),
+            scale_mem.wr_data.q.eq(q_value),
+        ]
+
+        # -- output: with the scale in force, or the initial one before the first window
+        o = s + 1
+        warm = p.get("warm", o)
+        init = cfg.initial_scale
+        ch = p.get("channel", s)
+        init_ms = self._per_channel(m, "init_ms", list(init.mantissa), sc.mantissa.shape(), ch)
+        init_t = self._per_channel(m, "init_t", list(init.shift), sc.shift.shape(), ch)
+        beta = self._per_channel(m, "beta", list(cfg.beta_codes), signed(cfg.out_fmt.width), ch)
+        rd = scale_mem.rd_data
+        m.submodules.output = out = Output(cfg)
+        m.d.comb += [
+            out.x.eq(p.get("x", o)),
+            out.mean_hi.eq(Mux(warm, rd.mean_hi, 0)),
+            out.mantissa.eq(Mux(warm, rd.mantissa, init_ms)),
+            out.q.eq(Mux(warm, rd.q, 0)),
+            out.shift.eq(Mux(warm, rd.shift, init_t)),
+            out.beta.eq(beta),
+        ]
+
+        # -- output FIFO, credits, sticky overflow
+        y = st.output
+        m.submodules.fifo = fifo = SyncFIFOBuffered(width=cfg.out_fmt.width + 1, depth=self.fifo_depth)
+        valid_y = p.get("valid", y)
+        m.d.comb += [
+            fifo.w_en.eq(valid_y),
+            fifo.w_data.eq(Cat(out.y, p.get("last", y))),
+            self.m_axis_tvalid.eq(fifo.r_rdy),
+            self.m_axis_tdata.eq(fifo.r_data[: cfg.out_fmt.width]),
+            self.m_axis_tlast.eq(fifo.r_data[cfg.out_fmt.width]),
+            fifo.r_en.eq(self.m_axis_tready),
+        ]
+        popped = fifo.r_rdy & self.m_axis_tready
+        m.d.sync += outstanding.eq(outstanding + seq.accept - popped)
+        with m.If(valid_y & out.overflow):
+            m.d.sync += self.overflow.eq(1)
+        return m
+
+    def _connect_long_term(self, m: Module, p: Pipeline, lt: LongTerm, short: str, read_stage: int) -> None:
+        """Long-term unit reading at `read_stage`, its short-term input one stage later."""
+        m.d.comb += [
+            lt.addr.eq(p.get("channel", read_stage)),
+            lt.short.eq(p.get(short, read_stage + 1)),
+            lt.first.eq(~p.get("warm", read_stage + 1)),
+            lt.update.eq(p.get("wend", read_stage + 1)),
+        ]

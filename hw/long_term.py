@@ -1,0 +1,88 @@
+"""`long_term`: the decaying average ``l += rnd_d(s - l)`` per channel, kept in memory."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Shape, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from streamnorm.golden import Rounding
+
+from .arith import shift_round
+from .channel_memory import ChannelMemory
+
+__all__ = ["LongTerm"]
+
+
+class LongTerm(wiring.Component):
+    """Long-term statistic per channel, updated at window ends.
+
+    Timing: `addr` at stage s; `short`, `first` and `update` at s + 1; `long` (the new value,
+    written back) at ``s + span``. The update is three steps (difference, rounded shift, sum) with a
+    register after each of the first ``span - 1``. Between two updates of one channel there are at
+    least ``N*C`` cycles (one window of every channel), so `span` may be anything up to ``N*C``:
+    the generator picks ``min(3, N*C)`` (k = 0 with C = 1 leaves one cycle for the whole update).
+    On a channel's first window since reset the long-term value is initialised to the short-term one.
+
+    Parameters
+    ----------
+    shape:
+        Shape of the statistic (signed for the mean, unsigned for the deviation).
+    channels, decay_log2, rounding:
+        C, d and the rounding mode.
+    span:
+        1, 2 or 3: cycles from reading the old value to writing the new one.
+    """
+
+    def __init__(self, shape: Shape, channels: int, decay_log2: int, rounding: Rounding, span: int) -> None:
+        if span not in (1, 2, 3):
+            raise ValueError(f"LongTerm span must be 1, 2 or 3, not {span}")
+        self._shape = Shape.cast(shape)
+        self._channels = channels
+        self._d = decay_log2
+        self._rounding = rounding
+        self.span = span
+        super().__init__(
+            {
+                "addr": In(range(max(2, channels))),
+                "short": In(shape),
+                "first": In(1),
+                "update": In(1),
+                "long": Out(shape),
+            }
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.submodules.mem = mem = ChannelMemory(self._shape, self._channels, transparent=True)
+        m.d.comb += mem.rd_addr.eq(self.addr)
+        addr = Signal.like(self.addr, reset_less=True)
+        m.d.sync += addr.eq(self.addr)
+        # Values of the step at stage s+1; `step` registers them when the span allows a cut.
+        cuts = self.span - 1
+
+        def step(*values: Value) -> list[Value]:
+            nonlocal cuts
+            if cuts == 0:
+                return list(values)
+            cuts -= 1
+            regs = []
+            for v in values:
+                r = Signal(Value.cast(v).shape(), reset_less=True)
+                m.d.sync += r.eq(v)
+                regs.append(r)
+            return regs
+
+        short, old, first, update, wa = self.short, mem.rd_data, self.first, self.update, addr
+        diff = short - old  # signed, one bit wider, for signed and unsigned statistics alike
+        diff, short, old, first, update, wa = step(diff, short, old, first, update, wa)
+        delta = shift_round(diff, self._d, self._rounding)
+        delta, short, old, first, update, wa = step(delta, short, old, first, update, wa)
+        new = Mux(first, short, old + delta)
+        m.d.comb += [
+            self.long.eq(new),
+            mem.wr_addr.eq(wa),
+            mem.wr_data.eq(new),
+            mem.wr_en.eq(update),
+        ]
+        return m

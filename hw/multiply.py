@@ -1,0 +1,54 @@
+"""A pipelined shift-and-add multiplier built from adders, for per-window products.
+
+Per-sample products go to a multiplier block (one per sample is the budget); a product that is
+needed once per window must not take another block, so it is built from LUT adders here. Written
+with `Mux`, never `*`, so synthesis cannot map it to a DSP block behind our back.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["ShiftAddMultiplier"]
+
+
+class ShiftAddMultiplier(wiring.Component):
+    """``product = a * b`` for unsigned `a` and signed `b`, one bit of `a` per stage.
+
+    Latency ``a_width`` cycles (a register after each partial sum); accepts a new pair every cycle.
+
+    Parameters
+    ----------
+    a_width:
+        Bits of the unsigned operand (one pipeline stage each).
+    b_width:
+        Bits of the signed operand.
+    """
+
+    def __init__(self, a_width: int, b_width: int) -> None:
+        self._wa = a_width
+        self._wb = b_width
+        self.latency = a_width
+        super().__init__(
+            {"a": In(unsigned(a_width)), "b": In(signed(b_width)), "product": Out(signed(a_width + b_width))}
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        acc = signed(self._wa + self._wb)
+        total, a_rest, b = Signal(acc, reset_less=True), self.a, self.b
+        total_in = 0
+        for i in range(self._wa):
+            nxt = Signal(acc, reset_less=True, name=f"partial{i}")
+            a_next = Signal(unsigned(self._wa), reset_less=True, name=f"a{i}")
+            b_next = Signal(signed(self._wb), reset_less=True, name=f"b{i}")
+            m.d.sync += [
+                nxt.eq(total_in + Mux(a_rest[i], b << i, 0)),
+                a_next.eq(a_rest),
+                b_next.eq(b),
+            ]
+            total_in, a_rest, b, total = nxt, a_next, b_next, nxt
+        m.d.comb += self.product.eq(total)
+        return m

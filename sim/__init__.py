@@ -1,0 +1,1 @@
+"""cocotb testbenches for the generated Verilog (lands with the verification issue)."""

