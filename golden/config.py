@@ -279,6 +279,13 @@ class NormConfig:
                     f"window_log2 = {self.window_log2} "
                     f"(need 2*(width+1) + window_log2 <= {MAX_INTERNAL_WIDTH})",
                 )
+            if self.second_moment_width > MAX_INTERNAL_WIDTH:
+                raise ConfigError(
+                    "in_fmt.frac",
+                    f"{self.in_fmt.frac} puts the initial second moment (1.0 squared) at "
+                    f"2^{2 * (self.in_fmt.frac + self.square_guard_bits)}, past the "
+                    f"{MAX_INTERNAL_WIDTH}-bit limit; use fewer fraction bits than the width allows",
+                )
         t_min, _ = self.shift_range
         if t_min < 1:  # spec §3 shows this cannot happen; keep the guarantee checked
             raise ConfigError("eps", f"the output shift range starts at {t_min}; internal error")
@@ -442,7 +449,10 @@ class NormConfig:
 
     @property
     def second_moment_width(self) -> int:
-        return self.square_width
+        """Bits of the second moment V (p = 2), its initial value ``2^2(Fi+G2)`` included."""
+        g2, wi = self.square_guard_bits, self.in_fmt.width
+        largest = max((((1 << wi) - 1) ** 2) << (2 * g2), 1 << (2 * (self.in_fmt.frac + g2)))
+        return largest.bit_length()
 
     @property
     def product_width(self) -> int:

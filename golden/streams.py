@@ -8,12 +8,13 @@ stream exists to exercise the extremes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from .formats import QFormat
 
-__all__ = ["STREAM_KINDS", "make_stream"]
+__all__ = ["STREAM_KINDS", "load_stream", "make_stream"]
 
 
 def _levels(rng: np.random.Generator, channels: int, fmt: QFormat) -> tuple[np.ndarray, np.ndarray]:
@@ -90,3 +91,30 @@ def make_stream(kind: str, steps: int, channels: int, fmt: QFormat, seed: int = 
         raise ValueError(f"a stream needs steps >= 0 and channels >= 1, not {steps}, {channels}")
     rng = np.random.default_rng(seed)
     return _GENERATORS[kind](rng, steps, channels, fmt)
+
+
+def load_stream(path: str | Path, channels: int) -> np.ndarray:
+    """A user's recording from ``.npy`` (shape (T,) or (T, C)), in input units, as (T, C) floats.
+
+    A 1-D recording feeds every channel. Raises ValueError naming the file and what is wrong.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"stream file {p} does not exist")
+    if p.suffix.lower() != ".npy":
+        raise ValueError(f"stream file {p}: expected a .npy file")
+    try:
+        data = np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"stream file {p} is not a readable .npy array: {exc}") from None
+    if data.dtype.kind not in "iuf":
+        raise ValueError(f"stream file {p} holds {data.dtype}, not numbers")
+    data = data.astype(np.float64)
+    if data.ndim == 1:
+        data = np.repeat(data[:, None], channels, axis=1)
+    if data.ndim != 2 or data.shape[1] != channels:
+        raise ValueError(f"stream file {p} has shape {data.shape}; expected (T,) or (T, {channels})")
+    if not np.isfinite(data).all():
+        t, c = (int(i) for i in np.argwhere(~np.isfinite(data))[0])
+        raise ValueError(f"stream file {p} holds {data[t, c]} at time step {t}, channel {c}")
+    return data

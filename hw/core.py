@@ -176,9 +176,10 @@ class StreamNorm(wiring.Component):
             seq.ready.eq(self.s_axis_tready),
             seq.freeze.eq(self.freeze),
         ]
-        p.put("valid", seq.accept, 0, reset=True)
-        p.put("active", seq.accept & ~seq.frozen, 0, reset=True)
-        p.put("wend", seq.accept & seq.end, 0, reset=True)
+        # valid bits (cleared by reset); every other value is gated by one of them
+        p.put("valid", seq.accept, 0, gate=None)
+        p.put("active", seq.accept & ~seq.frozen, 0, gate=None)
+        p.put("wend", seq.accept & seq.end, 0, gate=None)
         for tag in ("start", "warm", "last", "channel"):
             p.put(tag, getattr(seq, tag), 0)
         p.put("x", self.s_axis_tdata.as_signed(), 0)
@@ -193,7 +194,7 @@ class StreamNorm(wiring.Component):
         ]
         m.submodules.short_mean = short_mean = ShortTermMean(cfg)
         m.d.comb += short_mean.sum.eq(sum_x.sum)
-        p.reg("m_short", short_mean.short, st.sum_x)
+        p.reg("m_short", short_mean.short, st.sum_x, gate="wend")
         mean_shape = signed(cfg.mean_width)
 
         # -- long_term and mix of the mean
@@ -202,10 +203,14 @@ class StreamNorm(wiring.Component):
             m.submodules.long_mean = lt = LongTerm(mean_shape, c, cfg.decay_log2, cfg.rounding, span)
             self._connect_long_term(m, p, lt, "m_short", st.sum_x)
             m.submodules.mix_mean = mx = Mix(mean_shape, cfg.mix_log2, cfg.rounding)
-            m.d.comb += [mx.long.eq(lt.long), mx.short.eq(p.get("m_short", st.mean_long))]
-            p.put("mean_new", mx.mixed, st.mean_long + mx.latency)
+            m.d.comb += [
+                mx.en.eq(p.get("wend", st.mean_long)),
+                mx.long.eq(lt.long),
+                mx.short.eq(p.get("m_short", st.mean_long)),
+            ]
+            p.put("mean_new", mx.mixed, st.mean_long + mx.latency, gate="wend")
         else:
-            p.put("mean_new", p.get("m_short", st.sum_x + 1), st.sum_x + 1)
+            p.put("mean_new", p.get("m_short", st.sum_x + 1), st.sum_x + 1, gate="wend")
         mean_stage = p.stage_of("mean_new")
 
         # -- the mean in force: written by a window's last sample, read by every sample
@@ -223,10 +228,14 @@ class StreamNorm(wiring.Component):
                 }
             )
             mean2 = -shift_round(-p.get("mean_new", mean_stage), g - g2, cfg.rounding)
-            p.reg("mean2", mean2, mean_stage)
+            p.reg("mean2", mean2, mean_stage, gate="wend")
             m.submodules.lo_sq = lo_sq = ShiftAddMultiplier(g2, g2 + 1)
             mean2_v = p.get("mean2", mean_stage + 1)
-            m.d.comb += [lo_sq.a.eq(mean2_v[:g2]), lo_sq.b.eq(Cat(mean2_v[:g2], 0).as_signed())]
+            m.d.comb += [
+                lo_sq.en.eq(p.get("wend", mean_stage + 1)),
+                lo_sq.a.eq(mean2_v[:g2]),
+                lo_sq.b.eq(Cat(mean2_v[:g2], 0).as_signed()),
+            ]
             m2 = p.get("mean2", st.mean_in_force)
             record = {
                 "mean": p.get("mean_new", st.mean_in_force),
@@ -248,7 +257,11 @@ class StreamNorm(wiring.Component):
 
         # -- window_sums (deviations)
         m.submodules.deviation = dev = Deviation(cfg)
-        m.d.comb += [dev.x.eq(p.get("x", s + 1)), dev.mean.eq(Mux(warm, mean_rd.mean, 0))]
+        m.d.comb += [
+            dev.en.eq(p.get("valid", s + 1)),
+            dev.x.eq(p.get("x", s + 1)),
+            dev.mean.eq(Mux(warm, mean_rd.mean, 0)),
+        ]
         if cfg.p == 2:
             m.d.comb += [
                 dev.mean2_hi.eq(Mux(warm, mean_rd.hi, 0)),
@@ -264,19 +277,23 @@ class StreamNorm(wiring.Component):
             sum_dev.active.eq(p.get("active", d)),
             sum_dev.value.eq(dev.dev),
         ]
-        p.reg("sum_dev", sum_dev.sum, d)
+        p.reg("sum_dev", sum_dev.sum, d, gate="wend")
         m.submodules.short_dev = short_dev = ShortTermDev(cfg)
-        m.d.comb += short_dev.sum.eq(p.get("sum_dev", d + 1))
-        p.put("a_short", short_dev.short, st.dev_short)
+        m.d.comb += [short_dev.en.eq(p.get("wend", d + 1)), short_dev.sum.eq(p.get("sum_dev", d + 1))]
+        p.put("a_short", short_dev.short, st.dev_short, gate="wend")
         stat_shape = short_dev.short.shape()
         if cfg.long_term:
             m.submodules.long_dev = ltd = LongTerm(stat_shape, c, cfg.decay_log2, cfg.rounding, span)
             self._connect_long_term(m, p, ltd, "a_short", d + 1)
             m.submodules.mix_dev = mxd = Mix(stat_shape, cfg.mix_log2, cfg.rounding)
-            m.d.comb += [mxd.long.eq(ltd.long), mxd.short.eq(p.get("a_short", d + 1 + span))]
-            p.put("stat", mxd.mixed, st.dev_stat)
+            m.d.comb += [
+                mxd.en.eq(p.get("wend", d + 1 + span)),
+                mxd.long.eq(ltd.long),
+                mxd.short.eq(p.get("a_short", d + 1 + span)),
+            ]
+            p.put("stat", mxd.mixed, st.dev_stat, gate="wend")
         else:
-            p.put("stat", p.get("a_short", st.dev_short), st.dev_short)
+            p.put("stat", p.get("a_short", st.dev_short), st.dev_short, gate="wend")
 
         # -- scale: reciprocal of the deviation statistic, once per window
         consts = scale_constants(cfg)
@@ -284,6 +301,7 @@ class StreamNorm(wiring.Component):
         m.submodules.scale = sc = Scale(cfg)
         ch_prev = p.get("channel", a - 1)
         m.d.comb += [
+            sc.en.eq(p.get("wend", a)),
             sc.stat.eq(p.get("stat", a)),
             sc.kk.eq(self._per_channel(m, "kk", [k for k, _, _ in consts], sc.kk.shape(), ch_prev)),
             sc.negative.eq(self._per_channel(m, "neg", [n for _, n, _ in consts], unsigned(1), ch_prev)),
@@ -300,7 +318,7 @@ class StreamNorm(wiring.Component):
             m.d.comb += q_value.eq(Mux(sc.mantissa[-1], -mean_at_r[:g], mean_at_r[:g]))
         else:
             m.submodules.q_mul = qm = ShiftAddMultiplier(g, mb + 1)
-            m.d.comb += [qm.a.eq(mean_at_r[:g]), qm.b.eq(sc.mantissa)]
+            m.d.comb += [qm.en.eq(p.get("wend", r)), qm.a.eq(mean_at_r[:g]), qm.b.eq(sc.mantissa)]
             q_value = qm.product
         s = st.scale_in_force
         scale_layout = data.StructLayout(
@@ -311,8 +329,8 @@ class StreamNorm(wiring.Component):
                 "q": q_shape,
             }
         )
-        p.put("mantissa", sc.mantissa, r)
-        p.put("shift", sc.shift, r)
+        p.put("mantissa", sc.mantissa, r, gate="wend")
+        p.put("shift", sc.shift, r, gate="wend")
         m.submodules.scale_mem = scale_mem = ChannelMemory(scale_layout, c, transparent=False)
         m.d.comb += [
             scale_mem.rd_addr.eq(p.get("channel", s)),
@@ -335,6 +353,7 @@ class StreamNorm(wiring.Component):
         rd = scale_mem.rd_data
         m.submodules.output = out = Output(cfg)
         m.d.comb += [
+            out.en.eq(p.get("valid", o)),
             out.x.eq(p.get("x", o)),
             out.mean_hi.eq(Mux(warm, rd.mean_hi, 0)),
             out.mantissa.eq(Mux(warm, rd.mantissa, init_ms)),

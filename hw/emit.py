@@ -4,8 +4,10 @@ Amaranth's own `verilog.convert` leaves Verilog's implicit width rules and decla
 in the text, which `verilator -Wall` reports (WIDTHEXPAND, WIDTHTRUNC, PROCASSINIT). Here the
 design is flattened into one module, a small techmap rewrites every word-level cell so that its
 operands already have the width the operation works at (the extension or cut becomes an explicit
-concatenation or slice), and register initial values are written as `initial` statements. The
-logic is the same netlist; only how it is spelled changes.
+concatenation or slice), and each enable multiplexer in front of a register becomes that
+register's clock enable (`if (en) q <= d;`, which an FPGA flip-flop has for free and an
+event-driven simulator skips). Registers have no initial values: assert ``rst`` after power-up,
+as for any core with a synchronous reset.
 """
 
 from __future__ import annotations
@@ -153,6 +155,11 @@ def to_verilog(design: wiring.Component, name: str) -> str:
                     "proc -norom",
                     "flatten",
                     "memory_collect",
+                    # registers start undefined until rst (every register that matters has a reset);
+                    # dropping the initial values lets opt_dff turn enable muxes into clock enables
+                    "setattr -unset init",
+                    "opt_dff",
+                    "opt_clean",
                     "techmap -map explicit_widths.v",
                     "opt_clean -purge",
                     "write_verilog -norename -noattr out.v",

@@ -10,6 +10,7 @@ from streamnorm.golden import Rounding
 
 from .arith import shift_round
 from .channel_memory import ChannelMemory
+from .pipeline import load_when
 
 __all__ = ["LongTerm"]
 
@@ -57,27 +58,25 @@ class LongTerm(wiring.Component):
         m.submodules.mem = mem = ChannelMemory(self._shape, self._channels, transparent=True)
         m.d.comb += mem.rd_addr.eq(self.addr)
         addr = Signal.like(self.addr, reset_less=True)
-        m.d.sync += addr.eq(self.addr)
-        # Values of the step at stage s+1; `step` registers them when the span allows a cut.
+        m.d.sync += addr.eq(self.addr)  # follows the channel every cycle, like the read
+        # Values of the step at stage s+1; `step` registers them when the span allows a cut (the
+        # data only on an update, so an idle statistic does not toggle).
         cuts = self.span - 1
 
-        def step(*values: Value) -> list[Value]:
+        def step(update: Value, *values: Value) -> tuple[Value, list[Value]]:
             nonlocal cuts
             if cuts == 0:
-                return list(values)
+                return update, list(values)
             cuts -= 1
-            regs = []
-            for v in values:
-                r = Signal(Value.cast(v).shape(), reset_less=True)
-                m.d.sync += r.eq(v)
-                regs.append(r)
-            return regs
+            update_next = Signal(name="update_next")
+            m.d.sync += update_next.eq(update)
+            return update_next, [load_when(m, update, v) for v in values]
 
         short, old, first, update, wa = self.short, mem.rd_data, self.first, self.update, addr
         diff = short - old  # signed, one bit wider, for signed and unsigned statistics alike
-        diff, short, old, first, update, wa = step(diff, short, old, first, update, wa)
+        update, (diff, short, old, first, wa) = step(update, diff, short, old, first, wa)
         delta = shift_round(diff, self._d, self._rounding)
-        delta, short, old, first, update, wa = step(delta, short, old, first, update, wa)
+        update, (delta, short, old, first, wa) = step(update, delta, short, old, first, wa)
         new = Mux(first, short, old + delta)
         m.d.comb += [
             self.long.eq(new),

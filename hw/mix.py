@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Shape, Signal
+from amaranth.hdl import Module, Mux, Shape
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from streamnorm.golden import Rounding
 
 from .arith import shift_round
+from .pipeline import enable_chain, load_when
 
 __all__ = ["Mix"]
 
@@ -16,7 +17,8 @@ __all__ = ["Mix"]
 class Mix(wiring.Component):
     """Weight ``2^-j`` on the short-term value and the rest on the long-term one.
 
-    Feed-forward: three steps (difference, rounded shift, sum), a register after each (latency 3).
+    Feed-forward: three steps (difference, rounded shift, sum), a register after each (latency 3),
+    loaded only for a sample with `en` set.
     With ``j = None`` the long-term value passes through (latency 0).
     """
 
@@ -25,21 +27,17 @@ class Mix(wiring.Component):
         self._j = mix_log2
         self._rounding = rounding
         self.latency = 0 if mix_log2 is None else 3
-        super().__init__({"long": In(shape), "short": In(shape), "mixed": Out(shape)})
+        super().__init__({"en": In(1), "long": In(shape), "short": In(shape), "mixed": Out(shape)})
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         if self._j is None:
             m.d.comb += self.mixed.eq(self.long)
             return m
-        diff = Signal(range(-(1 << self._shape.width), 1 << self._shape.width), reset_less=True)
-        long1 = Signal(self._shape, reset_less=True)
-        m.d.sync += [
-            diff.eq(self.short - self.long),
-            long1.eq(self.long),
-        ]
-        delta = Signal(diff.shape(), reset_less=True)
-        long2 = Signal(self._shape, reset_less=True)
-        m.d.sync += [delta.eq(shift_round(diff, self._j, self._rounding)), long2.eq(long1)]
-        m.d.sync += self.mixed.eq(long2 + delta)
+        en = enable_chain(m, self.en, 2)
+        diff = load_when(m, en[0], self.short - self.long, name="diff")
+        long1 = load_when(m, en[0], self.long, name="long1")
+        delta = load_when(m, en[1], shift_round(diff, self._j, self._rounding), name="delta")
+        long2 = load_when(m, en[1], long1, name="long2")
+        m.d.sync += self.mixed.eq(Mux(en[2], long2 + delta, self.mixed))
         return m

@@ -7,9 +7,11 @@ with `Mux`, never `*`, so synthesis cannot map it to a DSP block behind our back
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Module, Mux, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
+
+from .pipeline import enable_chain, load_when
 
 __all__ = ["ShiftAddMultiplier"]
 
@@ -32,23 +34,22 @@ class ShiftAddMultiplier(wiring.Component):
         self._wb = b_width
         self.latency = a_width
         super().__init__(
-            {"a": In(unsigned(a_width)), "b": In(signed(b_width)), "product": Out(signed(a_width + b_width))}
+            {
+                "en": In(1),
+                "a": In(unsigned(a_width)),
+                "b": In(signed(b_width)),
+                "product": Out(signed(a_width + b_width)),
+            }
         )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        acc = signed(self._wa + self._wb)
-        total, a_rest, b = Signal(acc, reset_less=True), self.a, self.b
-        total_in = 0
+        en = enable_chain(m, self.en, self._wa)
+        total, a_rest, b = 0, self.a, self.b
         for i in range(self._wa):
-            nxt = Signal(acc, reset_less=True, name=f"partial{i}")
-            a_next = Signal(unsigned(self._wa), reset_less=True, name=f"a{i}")
-            b_next = Signal(signed(self._wb), reset_less=True, name=f"b{i}")
-            m.d.sync += [
-                nxt.eq(total_in + Mux(a_rest[i], b << i, 0)),
-                a_next.eq(a_rest),
-                b_next.eq(b),
-            ]
-            total_in, a_rest, b, total = nxt, a_next, b_next, nxt
+            partial = total + Mux(a_rest[i], b << i, 0)
+            total = load_when(m, en[i], partial.as_signed(), name=f"partial{i}")
+            a_rest = load_when(m, en[i], a_rest, name=f"a{i}")
+            b = load_when(m, en[i], b, name=f"b{i}")
         m.d.comb += self.product.eq(total)
         return m

@@ -9,6 +9,7 @@ from amaranth.lib.wiring import In, Out
 from streamnorm.golden import NormConfig, Rounding
 
 from .arith import any_bits_below, overflow_to
+from .pipeline import enable_chain
 
 __all__ = ["Output"]
 
@@ -36,6 +37,7 @@ class Output(wiring.Component):
         _, t_max = cfg.shift_range
         super().__init__(
             {
+                "en": In(1),
                 "x": In(signed(wi)),
                 "mean_hi": In(signed(wi)),
                 "mantissa": In(signed(mb + 1)),
@@ -54,25 +56,27 @@ class Output(wiring.Component):
         t_min, t_max = cfg.shift_range
         pw = cfg.product_width
 
-        def reg(value: object, shape: object, name: str) -> Signal:
+        en = enable_chain(m, self.en, self.latency)
+
+        def reg(stage: int, value: object, shape: object, name: str) -> Signal:
             r = Signal(shape, reset_less=True, name=name)
-            m.d.sync += r.eq(value)
+            m.d.sync += r.eq(Mux(en[stage], value, r))
             return r
 
         def delay(sig: object, n: int, name: str) -> object:
             for i in range(n):
-                sig = reg(sig, sig.shape(), f"{name}_d{i + 1}")
+                sig = reg(i, sig, sig.shape(), f"{name}_d{i + 1}")
             return sig
 
-        u = reg(self.x - self.mean_hi, signed(wi + 1), "u")
-        ms1 = reg(self.mantissa, signed(mb + 1), "ms1")
+        u = reg(0, self.x - self.mean_hi, signed(wi + 1), "u")
+        ms1 = reg(0, self.mantissa, signed(mb + 1), "ms1")
         if cfg.scale == "pow2":
             prod_value = Mux(ms1[-1], -u, u)  # ms = +-1: a negation, no multiplier
         else:
             prod_value = u * ms1
-        prod = reg(prod_value, signed(wi + mb + 2), "prod")
+        prod = reg(1, prod_value, signed(wi + mb + 2), "prod")
         q2 = delay(self.q, 2, "q")
-        z = reg((prod << g) - q2, signed(pw + 1), "z")
+        z = reg(2, (prod << g) - q2, signed(pw + 1), "z")
         # fixed part of the shift: t_min - 1 >= 0 bits, the rest is variable
         t3 = delay(self.shift, 3, "t")
         fixed = t_min - 1
@@ -80,8 +84,8 @@ class Output(wiring.Component):
         sticky1 = z[:fixed].any() if fixed else 0
         var = Signal(range(t_max - t_min + 1), name="var_shift")
         m.d.comb += var.eq(t3 - t_min)
-        shifted = reg(z1 >> var, signed(len(z1)), "shifted")
-        sticky = reg(sticky1 | any_bits_below(z1, var, t_max - t_min), unsigned(1), "sticky")
+        shifted = reg(3, z1 >> var, signed(len(z1)), "shifted")
+        sticky = reg(3, sticky1 | any_bits_below(z1, var, t_max - t_min), unsigned(1), "sticky")
         half = shifted[0]
         quot = shifted >> 1
         if cfg.rounding is Rounding.TRUNCATE:
@@ -91,7 +95,8 @@ class Output(wiring.Component):
         else:
             up = half & (sticky | quot[0])
         beta4 = delay(self.beta, 4, "beta")
-        pre = reg(quot + up + beta4, signed(len(quot) + 2), "pre")
+        pre = reg(4, quot + up + beta4, signed(len(quot) + 2), "pre")
         y, out_of_range = overflow_to(pre, cfg.out_fmt, cfg.overflow)
-        m.d.sync += [self.y.eq(y), self.overflow.eq(out_of_range)]
+        with m.If(en[5]):
+            m.d.sync += [self.y.eq(y), self.overflow.eq(out_of_range)]
         return m

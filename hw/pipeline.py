@@ -8,13 +8,26 @@ hand-counted delay registers: a consumer says at which stage it needs a value, n
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, Value, ValueLike
+from amaranth.hdl import Const, Module, Mux, Signal, Value, ValueLike
 
-__all__ = ["Pipeline"]
+from .delay import DelayLine
+
+__all__ = ["DELAY_LINE_MIN", "Pipeline", "enable_chain", "load_when"]
+
+#: A gated value delayed by this many stages or more travels in a `DelayLine` memory.
+DELAY_LINE_MIN = 4
 
 
 class Pipeline:
     """Named values of the sample in flight, by stage.
+
+    Each value has a *gate*, the name of a valid bit placed in the same pipeline: its delay
+    registers load only when the gate is high at their stage (see `load_when`). Values meaningful
+    for every sample are gated by ``valid``; values only a window's last sample carries, by the
+    window-end bit. Valid bits themselves are plain registers that clear on reset.
+
+    `get` creates registers on first use, so call it outside ``m.If``/``m.Switch`` blocks (a
+    register created inside one would load only under that block's condition).
 
     Parameters
     ----------
@@ -25,16 +38,19 @@ class Pipeline:
     def __init__(self, m: Module) -> None:
         self._m = m
         self._copies: dict[str, dict[int, Value]] = {}
-        self._resettable: set[str] = set()
+        self._gates: dict[str, str | None] = {}
+        self._lines = 0
 
-    def put(self, name: str, value: ValueLike, stage: int, *, reset: bool = False) -> Value:
-        """Place `value` at `stage`. `reset`: its delay registers clear on reset (valid bits)."""
+    def put(self, name: str, value: ValueLike, stage: int, *, gate: str | None = "valid") -> Value:
+        """Place `value` at `stage`. `gate`: the valid bit its registers load on; None for a valid
+        bit itself (then its registers clear on reset)."""
         if name in self._copies:
             raise ValueError(f"pipeline value {name!r} is already placed")
+        if gate is not None and gate not in self._copies:
+            raise ValueError(f"gate {gate!r} of {name!r} must be placed first")
         v = Value.cast(value)
         self._copies[name] = {stage: v}
-        if reset:
-            self._resettable.add(name)
+        self._gates[name] = gate
         return v
 
     def stage_of(self, name: str) -> int:
@@ -48,16 +64,53 @@ class Pipeline:
             raise ValueError(f"{name!r} is computed at stage {home}, not available at stage {stage}")
         have = max(s for s in copies if s <= stage)
         v = copies[have]
+        if isinstance(v, Const):
+            return v  # a constant needs no delay
+        gate = self._gates[name]
+        if gate is not None and stage - have >= DELAY_LINE_MIN:
+            # a long jump: one small memory instead of a register per stage
+            self._lines += 1
+            line = DelayLine(v.shape(), stage - have)
+            self._m.submodules[f"delay_{name}_{have}_{stage}"] = line
+            self._m.d.comb += line.d.eq(v)
+            copies[stage] = line.q
+            return line.q
         while have < stage:
+            if gate is None:
+                r = Signal.like(v, name=f"{name}_s{have + 1}")
+                self._m.d.sync += r.eq(v)
+            else:
+                r = load_when(self._m, self.get(gate, have), v, name=f"{name}_s{have + 1}")
             have += 1
-            r = Signal.like(v, name=f"{name}_s{have}", reset_less=name not in self._resettable)
-            self._m.d.sync += r.eq(v)
             copies[have] = v = r
         return v
 
-    def reg(self, name: str, value: ValueLike, stage: int, *, reset: bool = False) -> Value:
-        """Register `value` (computed at `stage`) and place the register at ``stage + 1``."""
-        v = Value.cast(value)
-        r = Signal(v.shape(), name=f"{name}_s{stage + 1}", reset_less=not reset)
-        self._m.d.sync += r.eq(v)
-        return self.put(name, r, stage + 1, reset=reset)
+    def reg(self, name: str, value: ValueLike, stage: int, *, gate: str = "valid") -> Value:
+        """Register `value` (computed at `stage`, loaded when `gate`) and place it at ``stage + 1``."""
+        r = load_when(self._m, self.get(gate, stage), value, name=f"{name}_s{stage + 1}")
+        return self.put(name, r, stage + 1, gate=gate)
+
+
+def load_when(m: Module, en: ValueLike, value: ValueLike, name: str | None = None) -> Value:
+    """A register that takes `value` when `en` is high and holds otherwise.
+
+    Every data register of the core is one of these, enabled by the valid bit of its stage: an
+    FPGA flip-flop's clock enable costs nothing, idle stages stop toggling (power), and an
+    event-driven simulator has nothing to evaluate on a cycle without data.
+    """
+    v = Value.cast(value)
+    if isinstance(v, Const):
+        return v
+    r = Signal(v.shape(), reset_less=True, name=name)
+    m.d.sync += r.eq(Mux(en, v, r))
+    return r
+
+
+def enable_chain(m: Module, en: ValueLike, length: int, name: str = "en") -> list[Value]:
+    """`en` delayed by 0, 1, ..., `length` cycles: the enable of each stage of a `length`-stage pipeline."""
+    chain = [Value.cast(en)]
+    for i in range(length):
+        r = Signal(name=f"{name}{i + 1}")
+        m.d.sync += r.eq(chain[-1])
+        chain.append(r)
+    return chain

@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from streamnorm.golden import NormConfig, Rounding
 
 from .arith import leading_one
-from .pipeline import Pipeline
+from .pipeline import Pipeline, enable_chain, load_when
 
 __all__ = ["IntegerSqrt", "Reciprocal", "Scale", "scale_constants"]
 
@@ -24,6 +24,11 @@ def scale_constants(cfg: NormConfig) -> list[tuple[int, int, int]]:
     the output shift, ``t = tconst + pD + below - carry`` (``tconst = M - 1 - ek - pK - Fo``)."""
     m, pk = cfg.scale_mantissa_bits, cfg.gain_numerator_bits - 1
     return [(kk, int(sign < 0), m - 1 - ek - pk - cfg.out_fmt.frac) for sign, kk, ek in cfg.gain_numerators]
+
+
+def _sqrt_width(cfg: NormConfig) -> int:
+    """The square root works on pairs of bits: the second moment's width, rounded up to even."""
+    return cfg.second_moment_width + cfg.second_moment_width % 2
 
 
 class IntegerSqrt(wiring.Component):
@@ -38,29 +43,24 @@ class IntegerSqrt(wiring.Component):
         self._n = width // 2
         self._rounding = rounding
         self.latency = self._n + 1
-        super().__init__({"value": In(unsigned(width)), "root": Out(unsigned(self._n + 1))})
+        super().__init__({"en": In(1), "value": In(unsigned(width)), "root": Out(unsigned(self._n + 1))})
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         n = self._n
+        en = enable_chain(m, self.en, n)
         rem: object = Const(0, n + 3)
         root: object = Const(0, n)
         rest: object = self.value
-        for i in reversed(range(n)):
+        for stage, i in enumerate(reversed(range(n))):
             cur = (rem << 2) | rest[2 * i : 2 * i + 2]
             trial = (root << 2) | 1
             ge = cur >= trial
-            rem_n = Signal(unsigned(n + 3), reset_less=True, name=f"rem{i}")
-            root_n = Signal(unsigned(n), reset_less=True, name=f"root{i}")
-            rest_n = Signal(unsigned(2 * n), reset_less=True, name=f"rest{i}")
-            m.d.sync += [
-                rem_n.eq(Mux(ge, cur - trial, cur)),
-                root_n.eq((root << 1) | ge),
-                rest_n.eq(rest),
-            ]
-            rem, root, rest = rem_n, root_n, rest_n
+            rem = load_when(m, en[stage], Mux(ge, cur - trial, cur)[: n + 3], name=f"rem{i}")
+            root = load_when(m, en[stage], ((root << 1) | ge)[:n], name=f"root{i}")
+            rest = load_when(m, en[stage], rest, name=f"rest{i}")
         up = 0 if self._rounding is Rounding.TRUNCATE else (rem > root)
-        m.d.sync += self.root.eq(root + up)
+        m.d.sync += self.root.eq(Mux(en[n], root + up, self.root))
         return m
 
 
@@ -79,6 +79,7 @@ class Reciprocal(wiring.Component):
         self.latency = mant_bits + 3
         super().__init__(
             {
+                "en": In(1),
                 "d": In(unsigned(d_width)),
                 "kk": In(unsigned(kk_width)),
                 "m": Out(unsigned(mant_bits)),
@@ -92,6 +93,7 @@ class Reciprocal(wiring.Component):
         m = Module()
         w, big_m = self._w, self._m
         p = Pipeline(m)
+        p.put("valid", self.en, 0, gate=None)
         p.put("d", self.d, 0)
         p.put("kk", self.kk, 0)
         p.reg("pd", leading_one(self.d), 0)
@@ -109,10 +111,9 @@ class Reciprocal(wiring.Component):
             stage = 2 + i
             twice = rem << 1
             ge = twice >= p.get("dn", stage)
-            rem_n = Signal(unsigned(w), reset_less=True, name=f"rem{i}")
-            q_n = Signal(unsigned(big_m), reset_less=True, name=f"q{i}")
-            m.d.sync += [rem_n.eq(Mux(ge, twice - p.get("dn", stage), twice)), q_n.eq((q << 1) | ge)]
-            rem, q = rem_n, q_n
+            en = p.get("valid", stage)
+            rem = load_when(m, en, Mux(ge, twice - p.get("dn", stage), twice)[:w], name=f"rem{i}")
+            q = load_when(m, en, ((q << 1) | ge)[:big_m], name=f"q{i}")
         last = 2 + big_m
         dn_last = p.get("dn", last)
         if self._rounding is Rounding.TRUNCATE:
@@ -123,11 +124,12 @@ class Reciprocal(wiring.Component):
             up = ((rem << 1) > dn_last) | (((rem << 1) == dn_last) & q[0])
         rounded = q + up
         carry = rounded[big_m]
+        en, pd, below = p.get("valid", last), p.get("pd", last), p.get("below", last)
         m.d.sync += [
-            self.m.eq(Mux(carry, 1 << (big_m - 1), rounded[:big_m])),
-            self.carry.eq(carry),
-            self.pd.eq(p.get("pd", last)),
-            self.below.eq(p.get("below", last)),
+            self.m.eq(Mux(en, Mux(carry, 1 << (big_m - 1), rounded[:big_m]), self.m)),
+            self.carry.eq(Mux(en, carry, self.carry)),
+            self.pd.eq(Mux(en, pd, self.pd)),
+            self.below.eq(Mux(en, below, self.below)),
         ]
         return m
 
@@ -151,6 +153,7 @@ class Scale(wiring.Component):
         self.latency = self.latency_for(cfg)
         super().__init__(
             {
+                "en": In(1),
                 "stat": In(unsigned(stat_width)),
                 "kk": In(unsigned(cfg.gain_numerator_bits)),
                 "negative": In(1),
@@ -163,20 +166,21 @@ class Scale(wiring.Component):
     @staticmethod
     def latency_for(cfg: NormConfig) -> int:
         """Square root (p = 2), ``+ eps``, reciprocal, sign and shift."""
-        sqrt = cfg.second_moment_width // 2 + 1 if cfg.p == 2 else 0
+        sqrt = _sqrt_width(cfg) // 2 + 1 if cfg.p == 2 else 0
         return sqrt + 1 + (cfg.scale_mantissa_bits + 3) + 1
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self._cfg
         p = Pipeline(m)
+        p.put("valid", self.en, 0, gate=None)
         for name in ("kk", "negative", "tconst"):
             p.put(name, getattr(self, name), 0)
         stage = 0
         stat = self.stat
         if cfg.p == 2:
-            m.submodules.isqrt = sq = IntegerSqrt(self._stat_width, cfg.rounding)
-            m.d.comb += sq.value.eq(stat)
+            m.submodules.isqrt = sq = IntegerSqrt(_sqrt_width(cfg), cfg.rounding)
+            m.d.comb += [sq.en.eq(self.en), sq.value.eq(stat)]
             stage += sq.latency
             stat = sq.root << (cfg.guard_bits - cfg.square_guard_bits)
         p.reg("d", stat + cfg.eps_code, stage)
@@ -184,11 +188,16 @@ class Scale(wiring.Component):
         m.submodules.recip = rc = Reciprocal(
             self.d_width, cfg.gain_numerator_bits, cfg.scale_mantissa_bits, cfg.rounding
         )
-        m.d.comb += [rc.d.eq(p.get("d", stage)), rc.kk.eq(p.get("kk", stage))]
+        m.d.comb += [
+            rc.en.eq(p.get("valid", stage)),
+            rc.d.eq(p.get("d", stage)),
+            rc.kk.eq(p.get("kk", stage)),
+        ]
         stage += rc.latency
         t = p.get("tconst", stage) + rc.pd + rc.below - rc.carry
+        en, negative = p.get("valid", stage), p.get("negative", stage)
         m.d.sync += [
-            self.shift.eq(t),
-            self.mantissa.eq(Mux(p.get("negative", stage), -rc.m, rc.m)),
+            self.shift.eq(Mux(en, t, self.shift)),
+            self.mantissa.eq(Mux(en, Mux(negative, -rc.m, rc.m), self.mantissa)),
         ]
         return m

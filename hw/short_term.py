@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, signed, unsigned
+from amaranth.hdl import Module, Mux, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -29,17 +29,18 @@ class ShortTermMean(wiring.Component):
 
 
 class ShortTermDev(wiring.Component):
-    """``a_s = rnd_k(Sa)`` (or ``v_s`` for p = 2): one rounding adder, registered (latency 1)."""
+    """``a_s = rnd_k(Sa)`` (or ``v_s`` for p = 2): one rounding adder, registered when `en` (latency 1)."""
 
     latency = 1
 
     def __init__(self, cfg: NormConfig) -> None:
         self._cfg = cfg
         width = cfg.dev_stat_width if cfg.p == 1 else cfg.second_moment_width
-        super().__init__({"sum": In(unsigned(cfg.sum_dev_width)), "short": Out(unsigned(width))})
+        super().__init__({"en": In(1), "sum": In(unsigned(cfg.sum_dev_width)), "short": Out(unsigned(width))})
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self._cfg
-        m.d.sync += self.short.eq(shift_round(self.sum, cfg.window_log2, cfg.rounding))
+        rounded = shift_round(self.sum, cfg.window_log2, cfg.rounding)
+        m.d.sync += self.short.eq(Mux(self.en, rounded, self.short))
         return m

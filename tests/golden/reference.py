@@ -22,12 +22,12 @@ __all__ = [
     "ChannelStats",
     "ReferenceNorm",
     "isqrt_rounded",
+    "quantize_beta",
+    "quantize_gain",
     "reciprocal_scale",
     "rnd",
     "round_quotient",
 ]
-
-ROUNDING_MODES = ("truncate", "half_up", "half_even")
 
 
 # ---- spec §1: rounding ------------------------------------------------------------------------
@@ -87,6 +87,31 @@ def _floor_log2(x: Fraction) -> int:
     return e
 
 
+# ---- spec §1–2: the constants ----------------------------------------------------------------
+def quantize_gain(value: Fraction, mk: int, mode: str) -> tuple[int, int, int]:
+    """``Kc``: ``sign·kk·2^ek`` with an MK-bit ``kk``: the magnitude ``|gamma·g|`` goes through
+    ``rnd`` and the sign is kept apart (spec §2: the scale path is sign-magnitude).
+
+    Not used by `ReferenceNorm`, which takes `NormConfig.gain_numerators` as its input; this is
+    the spec's own reading, so tests can check the config against it.
+    """
+    if value == 0:
+        raise ValueError("a zero gain has no normalized mantissa")
+    mag = abs(value)
+    ek = _floor_log2(mag) - mk + 1
+    q = mag / Fraction(2) ** ek
+    kk = round_quotient(q.numerator, q.denominator, mode)
+    if kk == 1 << mk:  # rounded up out of the mantissa
+        kk, ek = kk >> 1, ek + 1
+    return (1 if value > 0 else -1), kk, ek
+
+
+def quantize_beta(value: Fraction, out_frac: int, mode: str) -> int:
+    """``Bc``: beta rounded onto the output grid (range checking is the config's job)."""
+    q = value * Fraction(2) ** out_frac
+    return round_quotient(q.numerator, q.denominator, mode)
+
+
 # ---- spec §3: scale ---------------------------------------------------------------------------
 def reciprocal_scale(
     kk: int, ek: int, stat_frac: int, d: int, m_bits: int, out_frac: int, mode: str
@@ -94,7 +119,8 @@ def reciprocal_scale(
     """The unsigned mantissa ``m`` and output shift ``t`` for ``r = kk·2^ek · 2^S / D``.
 
     The spec gives the exponent through bit lengths; here it is computed the plain way, as
-    ``floor(log2 r)`` of the exact rational ``r``, so the two derivations check each other.
+    ``floor(log2 r)`` of the exact rational ``r``, so an error in that shortcut cannot be shared
+    by the model and the reference.
     """
     if d <= 0 or kk <= 0:
         raise ValueError("the reciprocal needs a positive gain numerator and denominator")

@@ -21,6 +21,9 @@ def run_pipelined(
             if cycle < n:
                 for name, values in inputs.items():
                     ctx.set(getattr(dut, name), int(values[cycle]))
+            if hasattr(dut, "en") and "en" not in inputs:
+                # stages load only for a valid sample: every input is one, then bubbles follow
+                ctx.set(dut.en, int(cycle < n))
             sampled = await ctx.tick().sample(*(getattr(dut, name) for name in outputs))
             if cycle >= latency:
                 for name, value in zip(outputs, sampled[2:], strict=True):

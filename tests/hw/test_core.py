@@ -8,62 +8,11 @@ from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matrix import MATRIX, config, stream_for
 
 from bench import expected, simulate
 from streamnorm.golden import ConfigError, NormConfig
-from streamnorm.golden.streams import make_stream
 from streamnorm.hw.core import StreamNorm, latency
-
-# name -> (config changes, time steps). Each exercises something the others do not.
-MATRIX: dict[str, tuple[dict, int]] = {
-    "c1_k0": ({"channels": 1, "window_log2": 0}, 120),
-    "c1_k0_no_long_term": ({"channels": 1, "window_log2": 0, "decay_log2": None, "mix_log2": None}, 80),
-    "c3": ({"channels": 3, "window_log2": 2, "decay_log2": 3, "mix_log2": 1}, 60),
-    "c256_memory": ({"channels": 256, "window_log2": 1, "decay_log2": 1}, 8),
-    "p2": ({"channels": 3, "p": 2, "window_log2": 2, "decay_log2": 3}, 60),
-    "p2_pow2_c1": ({"channels": 1, "p": 2, "scale": "pow2", "window_log2": 0, "decay_log2": 2}, 80),
-    "pow2": ({"channels": 4, "scale": "pow2", "window_log2": 2, "decay_log2": 2}, 50),
-    "mix_off": ({"channels": 2, "window_log2": 1, "decay_log2": 2, "mix_log2": None}, 60),
-    "long_term_off": ({"channels": 2, "window_log2": 3, "decay_log2": None, "mix_log2": None}, 60),
-    "saturating": ({"channels": 2, "gamma": 6.0, "window_log2": 1, "decay_log2": 2}, 60),
-    "wrap": ({"channels": 2, "overflow": "wrap", "gamma": 6.0, "window_log2": 1, "decay_log2": 2}, 60),
-    "narrow_8bit": (
-        {
-            "channels": 2,
-            "in_fmt": {"width": 8, "frac": 6},
-            "out_fmt": {"width": 8, "frac": 4},
-            "eps": 2.0**-4,
-            "window_log2": 2,
-            "decay_log2": 2,
-        },
-        60,
-    ),
-    "per_channel_gamma_beta": (
-        {
-            "channels": 3,
-            "gamma": [1.0, -2.0, 0.5],
-            "beta": [0.5, 0.0, -1.0],
-            "window_log2": 2,
-            "decay_log2": 2,
-            "rounding": "half_up",
-        },
-        50,
-    ),
-    "truncate_long_window": ({"channels": 2, "rounding": "truncate", "window_log2": 4, "decay_log2": 1}, 80),
-}
-
-
-def stream_for(cfg: NormConfig, steps: int, seed: int) -> np.ndarray:
-    """A heavy-tailed stream with bursts of full-scale words, so saturation paths are exercised."""
-    codes = cfg.in_fmt.quantize(make_stream("student_t", steps, cfg.channels, cfg.in_fmt, seed))
-    rng = np.random.default_rng(seed)
-    burst = rng.random(codes.shape) < 0.03
-    extremes = rng.choice([cfg.in_fmt.min_code, cfg.in_fmt.max_code], size=codes.shape)
-    return np.where(burst, extremes, codes)
-
-
-def config(name: str) -> NormConfig:
-    return NormConfig().replace(**MATRIX[name][0])
 
 
 @pytest.mark.parametrize("name", MATRIX)

@@ -1,0 +1,163 @@
+"""The emitted Verilog on Icarus and Verilator (cocotb), every output word against the golden model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matrix import MATRIX, config, stream_for
+
+from streamnorm.golden import NormConfig
+from streamnorm.hw.generate import write
+from streamnorm.sim.runner import RunReport, run_simulation
+
+# The hardware matrix plus configurations only worth running on the emitted Verilog.
+EXTRA: dict[str, tuple[dict, int]] = {
+    "default": ({}, 250),
+    "c1024_block_ram_k0": ({"channels": 1024, "window_log2": 0, "decay_log2": 1}, 5),
+    "wide_20_bit": (
+        {"in_fmt": {"width": 20, "frac": 14}, "out_fmt": {"width": 18, "frac": 12}, "eps": 2.0**-6},
+        120,
+    ),
+}
+CONFIGS = {**MATRIX, **EXTRA}
+SIMULATORS = ["icarus", "verilator"]
+
+# Every configuration runs on both simulators. A Verilator build compiles C++ (several seconds
+# each), so the default run takes Verilator on a representative subset and the rest of the
+# Verilator matrix is marked slow (`pytest -m slow` runs it).
+VERILATOR_DEFAULT = {"c1_k0", "p2", "pow2", "c256_memory", "per_channel_gamma_beta", "default"}
+
+
+def on_simulators(names: list[str], default_verilator: set[str]) -> list:
+    cases = []
+    for name in names:
+        cases.append(pytest.param(name, "icarus", id=f"{name}-icarus"))
+        marks = () if name in default_verilator else (pytest.mark.slow,)
+        cases.append(pytest.param(name, "verilator", id=f"{name}-verilator", marks=marks))
+    return cases
+
+
+def cfg_of(name: str) -> NormConfig:
+    return config(name) if name in MATRIX else NormConfig().replace(**EXTRA[name][0])
+
+
+def explain(report: RunReport) -> str:
+    r = report.result
+    lines = [m.describe() for m in r.mismatches[:3]] + r.notes
+    return f"{r.mismatch_count} mismatches, {r.words_checked}/{r.words_expected} words; " + "; ".join(lines)
+
+
+@pytest.mark.parametrize(("name", "simulator"), on_simulators(list(CONFIGS), VERILATOR_DEFAULT))
+def test_every_word_matches_golden_with_backpressure(name: str, simulator: str, tmp_path: Path) -> None:
+    cfg = cfg_of(name)
+    steps = CONFIGS[name][1] * 3
+    codes = stream_for(cfg, steps, seed=11)
+    report = run_simulation(cfg, codes, tmp_path, simulator=simulator, stall_probability=0.3, seed=12)
+    assert report.result.passed, explain(report)
+    assert report.result.words_checked == codes.size
+
+
+@pytest.mark.parametrize(
+    ("name", "simulator"),
+    on_simulators(["c1_k0", "c3", "p2", "c256_memory", "per_channel_gamma_beta"], {"c3"}),
+)
+def test_freeze_per_time_step_through_cocotbext_axi(name: str, simulator: str, tmp_path: Path) -> None:
+    cfg = cfg_of(name)
+    steps = CONFIGS[name][1]
+    codes = stream_for(cfg, steps, seed=13)
+    freeze = np.random.default_rng(14).random(steps) < 0.3
+    report = run_simulation(
+        cfg, codes, tmp_path, simulator=simulator, driver="axi", freeze=freeze, stall_probability=0.3, seed=15
+    )
+    assert report.result.passed, explain(report)
+
+
+@pytest.mark.parametrize(("name", "simulator"), on_simulators(["c1_k0", "c3", "p2", "mix_off"], {"p2"}))
+def test_reset_mid_stream_through_cocotbext_axi(name: str, simulator: str, tmp_path: Path) -> None:
+    cfg = cfg_of(name)
+    steps = CONFIGS[name][1]
+    first, second = stream_for(cfg, steps, seed=16), stream_for(cfg, steps, seed=17)
+    cut = (first.size * 2) // 3 + (1 if cfg.channels > 1 else 0)  # mid time step
+    report = run_simulation(
+        cfg,
+        first,
+        tmp_path,
+        simulator=simulator,
+        driver="axi",
+        stall_probability=0.3,
+        seed=18,
+        reset_after_words=cut,
+        restart_codes=second,
+    )
+    assert report.result.passed, explain(report)
+    # some words were delivered before the reset and checked as a prefix, all after it in full
+    assert second.size < report.result.words_checked < cut + second.size
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_exhaustive_input_codes_at_a_small_width(simulator: str, tmp_path: Path) -> None:
+    # 6-bit inputs: every code on every channel, in three different orders (several windows each)
+    cfg = NormConfig(
+        channels=3,
+        in_fmt={"width": 6, "frac": 3},
+        out_fmt={"width": 8, "frac": 4},
+        eps=2.0**-3,
+        window_log2=3,
+        decay_log2=2,
+    )
+    rng = np.random.default_rng(19)
+    codes = np.arange(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1)
+    columns = [np.concatenate([rng.permutation(codes) for _ in range(3)]) for _ in range(cfg.channels)]
+    stream = np.stack(columns, axis=1)
+    report = run_simulation(cfg, stream, tmp_path, simulator=simulator, stall_probability=0.3, seed=20)
+    assert report.result.passed, explain(report)
+    assert report.result.words_checked == stream.size
+
+
+def corrupt_one_adder(verilog: str) -> str:
+    """Turn the first `+` of an output-stage expression into `-`: a one-character netlist bug."""
+    for match in re.finditer(r"^\s*assign .*output\..* \+ .*;$", verilog, re.MULTILINE):
+        line = match.group(0)
+        return verilog.replace(line, line.replace(" + ", " - ", 1), 1)
+    raise AssertionError("no output-stage adder found to corrupt")
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_corrupted_netlist_is_reported_as_a_mismatch(simulator: str, tmp_path: Path) -> None:
+    cfg = cfg_of("c3")
+    v_path, _ = write(cfg, tmp_path / "gen", "streamnorm")
+    bad = tmp_path / "corrupted.v"
+    bad.write_text(corrupt_one_adder(v_path.read_text()))
+    codes = stream_for(cfg, 60, seed=21)
+    report = run_simulation(
+        cfg, codes, tmp_path / "run", simulator=simulator, verilog=bad, stall_probability=0.3
+    )
+    assert not report.result.passed
+    assert report.result.mismatch_count > 0
+    first = report.result.mismatches[0]
+    assert first.got != first.expected
+    assert f"time step {first.time_step}, channel {first.channel}" in first.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CONFIGS)
+def test_a_million_time_steps_on_verilator(name: str, tmp_path: Path) -> None:
+    cfg = cfg_of(name)
+    steps = max(1_000_000, 1_000_000 // cfg.channels)
+    if cfg.channels > 8:
+        steps = 1_000_000 * 8 // cfg.channels  # the same 8 M words as C = 8
+    codes = stream_for(cfg, steps, seed=22)
+    report = run_simulation(cfg, codes, tmp_path, simulator="verilator", stall_probability=0.3, seed=23)
+    assert report.result.passed, explain(report)
+
+
+@pytest.mark.slow
+@pytest.mark.ci_slice
+def test_a_million_time_steps_of_one_channel_on_verilator(tmp_path: Path) -> None:
+    cfg = cfg_of("c1_k0")
+    codes = stream_for(cfg, 1_000_000, seed=24)
+    report = run_simulation(cfg, codes, tmp_path, simulator="verilator", stall_probability=0.3, seed=25)
+    assert report.result.passed, explain(report)
