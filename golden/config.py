@@ -352,7 +352,10 @@ class NormConfig:
 
     @cached_property
     def gaussian_factor(self) -> float:
-        return math.sqrt(math.pi / 2) if (self.gaussian_scale and self.p == 1) else 1.0
+        """g in ``r = gamma*g/(a + eps)``: with `gaussian_scale` and p = 1, ``sqrt(2/pi)``, so that
+        ``a*sqrt(pi/2)`` (the mean absolute deviation as a standard-deviation estimate for Gaussian
+        data) is what the input is divided by; otherwise 1 (for p = 2, a already is one)."""
+        return math.sqrt(2 / math.pi) if (self.gaussian_scale and self.p == 1) else 1.0
 
     @property
     def gain_numerator_bits(self) -> int:

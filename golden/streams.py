@@ -7,6 +7,7 @@ stream exists to exercise the extremes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,27 +95,87 @@ def make_stream(kind: str, steps: int, channels: int, fmt: QFormat, seed: int = 
 
 
 def load_stream(path: str | Path, channels: int) -> np.ndarray:
-    """A user's recording from ``.npy`` (shape (T,) or (T, C)), in input units, as (T, C) floats.
+    """A user's recording, in input units, as (T, C) floats.
 
-    A 1-D recording feeds every channel. Raises ValueError naming the file and what is wrong.
+    ``.npy``: shape (T,) or (T, C). ``.csv``: one column per channel, one row per time step,
+    comma-separated, an optional header line. ``.wav``: PCM or float WAV, one channel per WAV
+    channel, samples as fractions of full scale (-1..1, as audio tools read them). A 1-D recording
+    (one column) feeds every channel. Raises ValueError naming the file and what is wrong.
     """
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"stream file {p} does not exist")
-    if p.suffix.lower() != ".npy":
-        raise ValueError(f"stream file {p}: expected a .npy file")
-    try:
-        data = np.load(p, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise ValueError(f"stream file {p} is not a readable .npy array: {exc}") from None
+    suffix = p.suffix.lower()
+    if suffix not in _LOADERS:
+        kinds = ", ".join(_LOADERS)
+        raise ValueError(f"stream file {p}: expected a {kinds} file, not {p.suffix or 'no suffix'}")
+    data = _LOADERS[suffix](p)
     if data.dtype.kind not in "iuf":
         raise ValueError(f"stream file {p} holds {data.dtype}, not numbers")
     data = data.astype(np.float64)
+    if data.ndim == 2 and data.shape[1] == 1:
+        data = data[:, 0]
     if data.ndim == 1:
         data = np.repeat(data[:, None], channels, axis=1)
     if data.ndim != 2 or data.shape[1] != channels:
         raise ValueError(f"stream file {p} has shape {data.shape}; expected (T,) or (T, {channels})")
+    if data.shape[0] == 0:
+        raise ValueError(f"stream file {p} holds no time steps")
     if not np.isfinite(data).all():
         t, c = (int(i) for i in np.argwhere(~np.isfinite(data))[0])
         raise ValueError(f"stream file {p} holds {data[t, c]} at time step {t}, channel {c}")
     return data
+
+
+def _load_npy(p: Path) -> np.ndarray:
+    try:
+        return np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"stream file {p} is not a readable .npy array: {exc}") from None
+
+
+def _load_csv(p: Path) -> np.ndarray:
+    try:
+        lines = p.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"stream file {p} cannot be read as text: {exc}") from None
+    rows: list[list[float]] = []
+    first = True
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        try:
+            # an empty cell is a missing sample: NaN, reported with its position by the caller
+            rows.append([float(c) if c else math.nan for c in cells])
+        except ValueError:
+            if first:
+                first = False
+                continue  # a header line
+            raise ValueError(f"stream file {p}, line {n}: {line.strip()[:60]!r} is not numbers") from None
+        first = False
+        if len(rows[-1]) != len(rows[0]):
+            raise ValueError(
+                f"stream file {p}, line {n}: {len(rows[-1])} columns where the first row has {len(rows[0])}"
+            )
+    if not rows:
+        raise ValueError(f"stream file {p} holds no numbers")
+    return np.array(rows, dtype=np.float64)
+
+
+def _load_wav(p: Path) -> np.ndarray:
+    from scipy.io import wavfile  # only WAV input needs SciPy
+
+    try:
+        _, data = wavfile.read(p)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"stream file {p} is not a readable WAV file: {exc}") from None
+    # integer PCM to fractions of full scale; float WAVs already are
+    if data.dtype == np.uint8:
+        return (data.astype(np.float64) - 128.0) / 128.0
+    if data.dtype.kind == "i":
+        return data.astype(np.float64) / float(-np.iinfo(data.dtype).min)
+    return data
+
+
+_LOADERS: dict[str, Callable[[Path], np.ndarray]] = {".npy": _load_npy, ".csv": _load_csv, ".wav": _load_wav}

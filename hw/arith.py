@@ -14,6 +14,8 @@ __all__ = [
     "abs_value",
     "any_bits_below",
     "leading_one",
+    "leading_zeros_by_chunk",
+    "leading_zeros_from_chunks",
     "overflow_to",
     "shift_round",
 ]
@@ -32,8 +34,9 @@ def shift_round(v: ValueLike, s: int, rounding: Rounding) -> Value:
     half = 1 << (s - 1)
     if rounding is Rounding.HALF_UP:
         return (v + half) >> s
-    # half-even: add half - 1, plus the bit that becomes the quotient's LSB.
-    return (v + (half - 1) + v[s]) >> s
+    # half-even: add half - 1, plus the bit that becomes the quotient's LSB; choosing the addend
+    # with a multiplexer keeps it one adder (one carry chain) rather than two.
+    return (v + Mux(v[s], half, half - 1)) >> s
 
 
 def abs_value(v: ValueLike) -> Value:
@@ -54,6 +57,31 @@ def leading_one(v: ValueLike) -> Value:
     idx_lo, idx_hi = leading_one(lo), leading_one(hi)
     out_width = (width - 1).bit_length()
     return Mux(hi.any(), (idx_hi + half)[:out_width], idx_lo)
+
+
+def leading_zeros_by_chunk(v: ValueLike, chunk: int = 8) -> tuple[list[Value], list[Value]]:
+    """First half of a two-stage leading-zero count: per `chunk`-bit group from the top, whether it
+    has a set bit and its own leading-zero count (small, shallow logic; register the results)."""
+    v = Value.cast(v)
+    width = len(v)
+    anys, counts = [], []
+    for top in range(width, 0, -chunk):
+        group = v[max(0, top - chunk) : top]
+        g = len(group)
+        count: Value = Const(g, range(g + 1))
+        for i in range(g):  # the highest set bit wins: scan from the bottom
+            count = Mux(group[i], g - 1 - i, count)
+        anys.append(group.any())
+        counts.append(count)
+    return anys, counts
+
+
+def leading_zeros_from_chunks(anys: list[Value], counts: list[Value], width: int, chunk: int = 8) -> Value:
+    """Second half: the first group (from the top) with a set bit decides; all zero gives `width`."""
+    total: Value = Const(width, range(width + 1))
+    for k in reversed(range(len(anys))):
+        total = Mux(anys[k], k * chunk + counts[k], total)
+    return total
 
 
 def any_bits_below(v: ValueLike, n: ValueLike, max_n: int) -> Value:

@@ -34,7 +34,7 @@ from .control import Sequencer
 from .long_term import LongTerm
 from .mix import Mix
 from .multiply import ShiftAddMultiplier
-from .output import Output
+from .output import DSP_STYLES, Output
 from .pipeline import Pipeline
 from .scale import Scale, scale_constants
 from .short_term import ShortTermDev, ShortTermMean
@@ -64,7 +64,12 @@ class Stages:
 
 def long_term_span(cfg: NormConfig) -> int:
     """Cycles a long-term update may take: as many as separate two updates of one channel (N*C)."""
-    return min(3, cfg.window * cfg.channels)
+    return min(4, cfg.window * cfg.channels)
+
+
+def sum_span(cfg: NormConfig) -> int:
+    """Cycles a window-sum update may take: as many as separate two samples of one channel (C)."""
+    return min(3, cfg.channels)
 
 
 def plan(cfg: NormConfig) -> Stages:
@@ -73,14 +78,16 @@ def plan(cfg: NormConfig) -> Stages:
     mix = 0 if (not cfg.long_term or cfg.mix_log2 is None) else 3
     # p = 2: the mean on the squares' grid (one stage) and its low part squared (G2 stages)
     mean_extra = 0 if cfg.p == 1 else 1 + cfg.square_guard_bits
-    sum_x = 1
+    sspan = sum_span(cfg)
+    value_offset = min(sspan, 2)  # WindowSum takes its summand this long after the address
+    sum_x = sspan
     m_short = sum_x + 1  # registered
-    mean_long = sum_x + span if cfg.long_term else m_short
+    mean_long = sum_x + span + 1 if cfg.long_term else m_short
     mean = (mean_long + mix if cfg.long_term else m_short) + mean_extra
     deviation = mean + 1 + Deviation.latency_for(cfg)
-    sum_dev = deviation
+    sum_dev = deviation - value_offset + sspan
     dev_short = sum_dev + 1 + ShortTermDev.latency
-    dev_stat = (sum_dev + 1 + span + mix) if cfg.long_term else dev_short
+    dev_stat = (sum_dev + 1 + span + 1 + mix) if cfg.long_term else dev_short
     scale = dev_stat + Scale.latency_for(cfg)
     q_latency = 0 if cfg.scale == "pow2" else cfg.guard_bits
     scale_in_force = scale + q_latency
@@ -112,6 +119,14 @@ class StreamNorm(wiring.Component):
     Data words are signed two's complement. ``s_axis_tlast`` is accepted and ignored: the channel of
     each word is the core's own counter (reset by ``rst``); ``m_axis_tlast`` marks channel C-1.
 
+    Parameters
+    ----------
+    cfg:
+        The configuration.
+    dsp:
+        "generic" (portable Verilog; synthesis infers the multiplier) or "ecp5" (the per-sample
+        multiply is an ECP5 MULT18X18D with its registers in use; for ``scale = "exact"``).
+
     Attributes
     ----------
     latency:
@@ -123,10 +138,13 @@ class StreamNorm(wiring.Component):
         Words the output FIFO holds; the input stalls when that many are in flight.
     """
 
-    def __init__(self, cfg: NormConfig) -> None:
+    def __init__(self, cfg: NormConfig, dsp: str = "generic") -> None:
         if not isinstance(cfg, NormConfig):
             raise TypeError(f"StreamNorm takes a NormConfig, not {type(cfg).__name__}")
+        if dsp not in DSP_STYLES:
+            raise ValueError(f"dsp must be one of {', '.join(DSP_STYLES)}, not {dsp!r}")
         self.cfg = cfg
+        self.dsp = dsp
         self.stages = plan(cfg)
         self.latency = latency(cfg)
         self.fifo_depth = self.latency + 2
@@ -169,9 +187,13 @@ class StreamNorm(wiring.Component):
 
         # -- input side and flow control
         m.submodules.seq = seq = Sequencer(cfg)
+        # words accepted and not yet delivered; the input is ready while the FIFO could take one
+        # more. Ready is a register: it is decided a cycle ahead from the next count, assuming a
+        # word is accepted and none delivered, so it can only err on the side of waiting.
         outstanding = Signal(range(self.fifo_depth + 1))
+        ready = Signal(init=1)
         m.d.comb += [
-            self.s_axis_tready.eq(outstanding < self.fifo_depth),
+            self.s_axis_tready.eq(ready),
             seq.valid.eq(self.s_axis_tvalid),
             seq.ready.eq(self.s_axis_tready),
             seq.freeze.eq(self.freeze),
@@ -185,12 +207,14 @@ class StreamNorm(wiring.Component):
         p.put("x", self.s_axis_tdata.as_signed(), 0)
 
         # -- window_sums (inputs), short_term mean
-        m.submodules.sum_x = sum_x = WindowSum(signed(cfg.in_fmt.width), signed(cfg.sum_x_width), c)
+        sspan = sum_span(cfg)
+        m.submodules.sum_x = sum_x = WindowSum(signed(cfg.in_fmt.width), signed(cfg.sum_x_width), c, sspan)
+        v = sum_x.value_offset
         m.d.comb += [
             sum_x.addr.eq(p.get("channel", 0)),
-            sum_x.start.eq(p.get("start", 1)),
-            sum_x.active.eq(p.get("active", 1)),
-            sum_x.value.eq(p.get("x", 1)),
+            sum_x.start.eq(p.get("start", v)),
+            sum_x.active.eq(p.get("active", v)),
+            sum_x.value.eq(p.get("x", v)),
         ]
         m.submodules.short_mean = short_mean = ShortTermMean(cfg)
         m.d.comb += short_mean.sum.eq(sum_x.sum)
@@ -269,14 +293,16 @@ class StreamNorm(wiring.Component):
                 dev.mean2_lo_sq.eq(Mux(warm, mean_rd.lo_sq, 0)),
             ]
         sum_dev_shape = unsigned(cfg.sum_dev_width)
-        m.submodules.sum_dev = sum_dev = WindowSum(dev.dev.shape(), sum_dev_shape, c)
+        m.submodules.sum_dev = sum_dev = WindowSum(dev.dev.shape(), sum_dev_shape, c, sspan)
         d = st.deviation
+        read = d - sum_dev.value_offset
         m.d.comb += [
-            sum_dev.addr.eq(p.get("channel", d - 1)),
+            sum_dev.addr.eq(p.get("channel", read)),
             sum_dev.start.eq(p.get("start", d)),
             sum_dev.active.eq(p.get("active", d)),
             sum_dev.value.eq(dev.dev),
         ]
+        d = st.sum_dev  # from here on, stages count from the sum of deviations
         p.reg("sum_dev", sum_dev.sum, d, gate="wend")
         m.submodules.short_dev = short_dev = ShortTermDev(cfg)
         m.d.comb += [short_dev.en.eq(p.get("wend", d + 1)), short_dev.sum.eq(p.get("sum_dev", d + 1))]
@@ -287,9 +313,9 @@ class StreamNorm(wiring.Component):
             self._connect_long_term(m, p, ltd, "a_short", d + 1)
             m.submodules.mix_dev = mxd = Mix(stat_shape, cfg.mix_log2, cfg.rounding)
             m.d.comb += [
-                mxd.en.eq(p.get("wend", d + 1 + span)),
+                mxd.en.eq(p.get("wend", d + 2 + span)),
                 mxd.long.eq(ltd.long),
-                mxd.short.eq(p.get("a_short", d + 1 + span)),
+                mxd.short.eq(p.get("a_short", d + 2 + span)),
             ]
             p.put("stat", mxd.mixed, st.dev_stat, gate="wend")
         else:
@@ -351,7 +377,7 @@ class StreamNorm(wiring.Component):
         init_t = self._per_channel(m, "init_t", list(init.shift), sc.shift.shape(), ch)
         beta = self._per_channel(m, "beta", list(cfg.beta_codes), signed(cfg.out_fmt.width), ch)
         rd = scale_mem.rd_data
-        m.submodules.output = out = Output(cfg)
+        m.submodules.output = out = Output(cfg, self.dsp)
         m.d.comb += [
             out.en.eq(p.get("valid", o)),
             out.x.eq(p.get("x", o)),
@@ -375,7 +401,14 @@ class StreamNorm(wiring.Component):
             fifo.r_en.eq(self.m_axis_tready),
         ]
         popped = fifo.r_rdy & self.m_axis_tready
+        grows, shrinks = seq.accept & ~popped, popped & ~seq.accept
         m.d.sync += outstanding.eq(outstanding + seq.accept - popped)
+        # ready = (next count < depth - 1), with the three possible next counts compared ahead, so
+        # no adder sits between the handshake and the ready register
+        depth = self.fifo_depth
+        m.d.sync += ready.eq(
+            Mux(grows, outstanding < depth - 2, Mux(shrinks, outstanding < depth, outstanding < depth - 1))
+        )
         with m.If(valid_y & out.overflow):
             m.d.sync += self.overflow.eq(1)
         return m

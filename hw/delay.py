@@ -31,14 +31,16 @@ class DelayLine(wiring.Component):
         size = 1 << (self.depth - 1).bit_length()
         m.submodules.ring = ring = memory.Memory(shape=self._shape, depth=size, init=[])
         wp, rp = ring.write_port(), ring.read_port()
-        ptr = Signal(range(size))  # reset, so the ring starts defined
-        m.d.sync += ptr.eq(ptr + 1)
-        # read (one cycle early, the port is synchronous) the word written depth - 1 cycles ago
+        # two pointers rather than one and an adder: nothing but a counter before the RAM address
+        wr = Signal(range(size))
+        rd = Signal(range(size), init=(1 - self.depth) % size)
+        m.d.sync += [wr.eq(wr + 1), rd.eq(rd + 1)]
+        # the read port is synchronous, so it reads (one cycle early) the word written depth - 1 ago
         m.d.comb += [
-            wp.addr.eq(ptr),
+            wp.addr.eq(wr),
             wp.data.eq(self.d),
             wp.en.eq(1),
-            rp.addr.eq((ptr + 1 - self.depth) % size),
+            rp.addr.eq(rd),
             self.q.eq(rp.data),
         ]
         return m

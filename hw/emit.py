@@ -19,6 +19,7 @@ from pathlib import Path
 from amaranth.back import rtlil
 from amaranth.lib import wiring
 
+from .channel_memory import ram_style
 from .yosys import run_yosys
 
 __all__ = ["to_verilog"]
@@ -141,9 +142,23 @@ def _initials_as_statements(text: str) -> str:
     return _INIT_DECL.sub(lambda mo: f"{mo[1]}reg {mo[2]}{mo[3]};\n{mo[1]}initial {mo[3]} = {mo[4]};", text)
 
 
+_MEMORY = re.compile(r"^(\s*)memory width \d+ size (\d+) ", re.MULTILINE)
+
+
+def _with_ram_styles(rtlil_text: str) -> str:
+    """Give every memory a ram_style attribute by its depth (see `ram_style`), so synthesis puts
+    shallow memories, the output FIFO included, in LUT RAM and deep ones in block RAM."""
+
+    def attribute(mo: re.Match[str]) -> str:
+        style = ram_style(int(mo[2]))["ram_style"]
+        return f'{mo[1]}attribute \\ram_style "{style}"\n{mo[0]}'
+
+    return _MEMORY.sub(attribute, rtlil_text)
+
+
 def to_verilog(design: wiring.Component, name: str) -> str:
     """Verilog-2005 text of `design`, one flattened module called `name`."""
-    rtlil_text = rtlil.convert(design, name=name, emit_src=False)
+    rtlil_text = _with_ram_styles(rtlil.convert(design, name=name, emit_src=False))
     with tempfile.TemporaryDirectory(prefix="streamnorm_emit_") as tmp:
         work = Path(tmp)
         (work / "design.il").write_text(rtlil_text)
@@ -162,7 +177,8 @@ def to_verilog(design: wiring.Component, name: str) -> str:
                     "opt_clean",
                     "techmap -map explicit_widths.v",
                     "opt_clean -purge",
-                    "write_verilog -norename -noattr out.v",
+                    "attrmap -remove src",
+                    "write_verilog -norename out.v",
                 ]
             )
         )

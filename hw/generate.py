@@ -42,11 +42,11 @@ def _version(pkg: str) -> str:
         return "unknown"
 
 
-def generate(cfg: NormConfig, name: str = "streamnorm") -> tuple[str, StreamNorm]:
+def generate(cfg: NormConfig, name: str = "streamnorm", dsp: str = "generic") -> tuple[str, StreamNorm]:
     """Verilog-2005 text of the core (top module `name`) and the core object it came from."""
     if not _NAME.match(name):
         raise ValueError(f"--name must be a Verilog identifier, not {name!r}")
-    core = StreamNorm(cfg)
+    core = StreamNorm(cfg, dsp)
     return to_verilog(core, name), core
 
 
@@ -64,6 +64,7 @@ def manifest(cfg: NormConfig, core: StreamNorm, name: str) -> dict[str, Any]:
         "throughput": "one word per clock (II = 1), every configuration",
         "stages": dataclasses.asdict(core.stages),
         "output_fifo_depth": core.fifo_depth,
+        "dsp": core.dsp,
         "ports": {
             port: {"direction": d, "width": widths.get(w, w) if isinstance(w, str) else w}
             for port, (d, w) in PORTS.items()
@@ -75,9 +76,11 @@ def manifest(cfg: NormConfig, core: StreamNorm, name: str) -> dict[str, Any]:
     }
 
 
-def write(cfg: NormConfig, out_dir: str | Path, name: str = "streamnorm") -> tuple[Path, Path]:
+def write(
+    cfg: NormConfig, out_dir: str | Path, name: str = "streamnorm", dsp: str = "generic"
+) -> tuple[Path, Path]:
     """Write ``<out_dir>/<name>.v`` and ``<out_dir>/manifest.json``; return both paths."""
-    text, core = generate(cfg, name)
+    text, core = generate(cfg, name, dsp)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     v_path = out / f"{name}.v"

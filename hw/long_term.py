@@ -18,11 +18,14 @@ __all__ = ["LongTerm"]
 class LongTerm(wiring.Component):
     """Long-term statistic per channel, updated at window ends.
 
-    Timing: `addr` at stage s; `short`, `first` and `update` at s + 1; `long` (the new value,
-    written back) at ``s + span``. The update is three steps (difference, rounded shift, sum) with a
-    register after each of the first ``span - 1``. Between two updates of one channel there are at
-    least ``N*C`` cycles (one window of every channel), so `span` may be anything up to ``N*C``:
-    the generator picks ``min(3, N*C)`` (k = 0 with C = 1 leaves one cycle for the whole update).
+    Timing: `addr` at stage s; `short`, `first` and `update` at s + 1; the new value is written
+    back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update reads
+    the old value, takes the difference, shifts it with rounding and adds; ``span - 1`` registers
+    cut that chain, first after the memory read, then after the difference, then after the
+    rounding, so each stage holds one carry chain at most.
+    Between two updates of one channel there are at least ``N*C`` cycles (one window of every
+    channel), so `span` may be anything up to ``N*C``: the generator picks ``min(4, N*C)`` (k = 0
+    with C = 1 leaves one cycle for the whole update).
     On a channel's first window since reset the long-term value is initialised to the short-term one.
 
     Parameters
@@ -32,12 +35,12 @@ class LongTerm(wiring.Component):
     channels, decay_log2, rounding:
         C, d and the rounding mode.
     span:
-        1, 2 or 3: cycles from reading the old value to writing the new one.
+        1 to 4: cycles from reading the old value to writing the new one.
     """
 
     def __init__(self, shape: Shape, channels: int, decay_log2: int, rounding: Rounding, span: int) -> None:
-        if span not in (1, 2, 3):
-            raise ValueError(f"LongTerm span must be 1, 2 or 3, not {span}")
+        if span not in (1, 2, 3, 4):
+            raise ValueError(f"LongTerm span must be 1 to 4, not {span}")
         self._shape = Shape.cast(shape)
         self._channels = channels
         self._d = decay_log2
@@ -73,13 +76,14 @@ class LongTerm(wiring.Component):
             return update_next, [load_when(m, update, v) for v in values]
 
         short, old, first, update, wa = self.short, mem.rd_data, self.first, self.update, addr
+        update, (short, old, first, wa) = step(update, short, old, first, wa)
         diff = short - old  # signed, one bit wider, for signed and unsigned statistics alike
         update, (diff, short, old, first, wa) = step(update, diff, short, old, first, wa)
         delta = shift_round(diff, self._d, self._rounding)
         update, (delta, short, old, first, wa) = step(update, delta, short, old, first, wa)
         new = Mux(first, short, old + delta)
+        m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [
-            self.long.eq(new),
             mem.wr_addr.eq(wa),
             mem.wr_data.eq(new),
             mem.wr_en.eq(update),

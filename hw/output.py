@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import ClockSignal, Instance, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -11,7 +11,52 @@ from streamnorm.golden import NormConfig, Rounding
 from .arith import any_bits_below, overflow_to
 from .pipeline import enable_chain
 
-__all__ = ["Output"]
+__all__ = ["DSP_STYLES", "Output", "ecp5_registered_multiply"]
+
+#: How the per-sample product is built: portable Verilog `*`, or an ECP5 MULT18X18D instance
+#: whose own input and output registers hold the pipeline (Yosys infers only its combinational
+#: mode, whose 4 ns leaves no room for routing at 200 MHz).
+DSP_STYLES = ("generic", "ecp5")
+
+
+def ecp5_registered_multiply(m: Module, a: Value, b: Value, en_in: Value, en_out: Value) -> Signal:
+    """``a * b`` (signed, up to 18 bits each) in one MULT18X18D, inputs registered when `en_in`,
+    the product registered when `en_out`: the same two pipeline stages as registers around `*`."""
+    a18 = Signal(signed(18))
+    b18 = Signal(signed(18))
+    product = Signal(signed(36))
+    m.d.comb += [a18.eq(a), b18.eq(b)]
+    ports: dict[str, object] = {
+        "p_REG_INPUTA_CLK": "CLK0",
+        "p_REG_INPUTA_CE": "CE0",
+        "p_REG_INPUTA_RST": "RST0",
+        "p_REG_INPUTB_CLK": "CLK0",
+        "p_REG_INPUTB_CE": "CE0",
+        "p_REG_INPUTB_RST": "RST0",
+        "p_REG_OUTPUT_CLK": "CLK0",
+        "p_REG_OUTPUT_CE": "CE1",
+        "p_REG_OUTPUT_RST": "RST0",
+        "p_REG_PIPELINE_CLK": "NONE",
+        "p_REG_INPUTC_CLK": "NONE",
+        "p_GSR": "DISABLED",
+        "p_RESETMODE": "SYNC",
+        "i_SIGNEDA": 1,
+        "i_SIGNEDB": 1,
+        "i_SOURCEA": 0,
+        "i_SOURCEB": 0,
+        "i_CLK0": ClockSignal(),
+        "i_CE0": en_in,
+        "i_CE1": en_out,
+        "i_RST0": 0,
+    }
+    for i in range(18):
+        ports[f"i_A{i}"] = a18[i]
+        ports[f"i_B{i}"] = b18[i]
+        ports[f"i_C{i}"] = 0
+    for i in range(36):
+        ports[f"o_P{i}"] = product[i]
+    m.submodules.mult = Instance("MULT18X18D", **ports)
+    return product
 
 
 class Output(wiring.Component):
@@ -26,13 +71,23 @@ class Output(wiring.Component):
     ``t_min - 1``, then a variable one; the last bit shifted out is the rounding bit and everything
     below it the sticky bit.
 
-    Latency 6: u | product | Z | shift | round and beta | overflow.
+    Latency 7: u | product | Z | shift | beta | rounding increment | overflow, one carry chain per
+    stage at most.
     """
 
-    latency = 6
+    latency = 7
 
-    def __init__(self, cfg: NormConfig) -> None:
+    def __init__(self, cfg: NormConfig, dsp: str = "generic") -> None:
+        if dsp not in DSP_STYLES:
+            raise ValueError(f"dsp must be one of {', '.join(DSP_STYLES)}, not {dsp!r}")
         self._cfg = cfg
+        # an ECP5 multiplier block with its own input and output registers, where it applies
+        self._ecp5 = (
+            dsp == "ecp5"
+            and cfg.scale == "exact"
+            and cfg.in_fmt.width + 1 <= 18
+            and cfg.scale_mantissa_bits + 1 <= 18
+        )
         wi, g, mb = cfg.in_fmt.width, cfg.guard_bits, cfg.scale_mantissa_bits
         _, t_max = cfg.shift_range
         super().__init__(
@@ -68,13 +123,17 @@ class Output(wiring.Component):
                 sig = reg(i, sig, sig.shape(), f"{name}_d{i + 1}")
             return sig
 
-        u = reg(0, self.x - self.mean_hi, signed(wi + 1), "u")
-        ms1 = reg(0, self.mantissa, signed(mb + 1), "ms1")
-        if cfg.scale == "pow2":
-            prod_value = Mux(ms1[-1], -u, u)  # ms = +-1: a negation, no multiplier
+        if self._ecp5:
+            prod = ecp5_registered_multiply(m, self.x - self.mean_hi, self.mantissa, en[0], en[1])
+            prod = prod[: wi + mb + 2].as_signed()
         else:
-            prod_value = u * ms1
-        prod = reg(1, prod_value, signed(wi + mb + 2), "prod")
+            u = reg(0, self.x - self.mean_hi, signed(wi + 1), "u")
+            ms1 = reg(0, self.mantissa, signed(mb + 1), "ms1")
+            if cfg.scale == "pow2":
+                prod_value = Mux(ms1[-1], -u, u)  # ms = +-1: a negation, no multiplier
+            else:
+                prod_value = u * ms1
+            prod = reg(1, prod_value, signed(wi + mb + 2), "prod")
         q2 = delay(self.q, 2, "q")
         z = reg(2, (prod << g) - q2, signed(pw + 1), "z")
         # fixed part of the shift: t_min - 1 >= 0 bits, the rest is variable
@@ -95,8 +154,10 @@ class Output(wiring.Component):
         else:
             up = half & (sticky | quot[0])
         beta4 = delay(self.beta, 4, "beta")
-        pre = reg(4, quot + up + beta4, signed(len(quot) + 2), "pre")
+        with_beta = reg(4, quot + beta4, signed(len(quot) + 2), "with_beta")
+        up5 = reg(4, up, unsigned(1), "up")
+        pre = reg(5, with_beta + up5, signed(len(quot) + 3), "pre")
         y, out_of_range = overflow_to(pre, cfg.out_fmt, cfg.overflow)
-        with m.If(en[5]):
+        with m.If(en[6]):
             m.d.sync += [self.y.eq(y), self.overflow.eq(out_of_range)]
         return m

@@ -7,13 +7,13 @@ quotient bit per stage and the configured rounding of the exact quotient.
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from streamnorm.golden import NormConfig, Rounding
 
-from .arith import leading_one
+from .arith import leading_zeros_by_chunk, leading_zeros_from_chunks
 from .pipeline import Pipeline, enable_chain, load_when
 
 __all__ = ["IntegerSqrt", "Reciprocal", "Scale", "scale_constants"]
@@ -69,14 +69,15 @@ class Reciprocal(wiring.Component):
 
     `d` is normalized by its leading one (`pd`); `below` says whether the numerator's mantissa is
     below the denominator's (one more quotient bit); `carry` whether rounding overflowed the mantissa
-    (then ``m = 2^(M-1)``). Latency ``M + 3``: leading one, normalize, first bit, ``M - 1`` restoring
-    division stages, rounding.
+    (then ``m = 2^(M-1)``). Latency ``M + 7``: leading zeros (two stages), normalize (two stages),
+    first bit, ``M - 1`` restoring division stages, then rounding in three stages. No stage holds
+    more than one carry chain or shifter.
     """
 
     def __init__(self, d_width: int, kk_width: int, mant_bits: int, rounding: Rounding) -> None:
         self._wd, self._wk, self._m, self._rounding = d_width, kk_width, mant_bits, rounding
         self._w = max(d_width, kk_width)
-        self.latency = mant_bits + 3
+        self.latency = mant_bits + 7
         super().__init__(
             {
                 "en": In(1),
@@ -96,35 +97,55 @@ class Reciprocal(wiring.Component):
         p.put("valid", self.en, 0, gate=None)
         p.put("d", self.d, 0)
         p.put("kk", self.kk, 0)
-        p.reg("pd", leading_one(self.d), 0)
-        shift = Signal(range(w), name="norm_shift")
-        m.d.comb += shift.eq(w - 1 - p.get("pd", 1))
-        p.reg("dn", (p.get("d", 1) << shift)[:w], 1)
-        dn = p.get("dn", 2)
-        kn = p.get("kk", 2) << (w - self._wk)
-        below = kn < dn
-        p.put("below", below, 2)
-        # the first quotient bit is always 1: the numerator is aligned into [dn, 2 dn)
-        p.reg("r0", Mux(below, kn << 1, kn) - dn, 2)
-        rem, q = p.get("r0", 3)[:w], Const(1, big_m)
+        # leading zeros of d in two stages (per byte, then across bytes): the normalizing shift
+        anys, counts = leading_zeros_by_chunk(self.d)
+        en0 = p.get("valid", 0)
+        anys = [load_when(m, en0, a, name=f"lz_any{i}") for i, a in enumerate(anys)]
+        counts = [load_when(m, en0, c, name=f"lz_count{i}") for i, c in enumerate(counts)]
+        lz = leading_zeros_from_chunks(anys, counts, self._wd) + (w - self._wd)
+        p.reg("lz", lz[: len(Const(w))], 1)
+        p.reg("pd", (w - 1 - p.get("lz", 2))[: len(Const(w))], 2)
+        # the normalizing shift in two stages: whole bytes, then the bits within one
+        lz = p.get("lz", 2)
+        p.reg("coarse", (p.get("d", 2) << Cat(Const(0, 3), lz[3:]))[:w], 2)
+        p.reg("dn", (p.get("coarse", 3) << p.get("lz", 3)[:3])[:w], 3)
+        top = 4  # the stage where the normalized divisor is ready
+        dn = p.get("dn", top)
+        kn = p.get("kk", top) << (w - self._wk)
+        # the first quotient bit is always 1: the numerator is aligned into [dn, 2 dn). Both
+        # candidates are subtracted in parallel; the sign of the first picks one.
+        r_one = kn - dn
+        r_two = (kn << 1) - dn
+        below = r_one[-1]
+        p.put("below", below, top)
+        p.reg("r0", Mux(below, r_two, r_one)[:w], top)
+        rem, q = p.get("r0", top + 1), Const(1, big_m)
         for i in range(1, big_m):
-            stage = 2 + i
-            twice = rem << 1
-            ge = twice >= p.get("dn", stage)
+            stage = top + i
             en = p.get("valid", stage)
-            rem = load_when(m, en, Mux(ge, twice - p.get("dn", stage), twice)[:w], name=f"rem{i}")
+            trial = (rem << 1) - p.get("dn", stage)
+            ge = ~trial[-1]
+            rem = load_when(m, en, Mux(ge, trial, rem << 1)[:w], name=f"rem{i}")
             q = load_when(m, en, ((q << 1) | ge)[:big_m], name=f"q{i}")
-        last = 2 + big_m
-        dn_last = p.get("dn", last)
+        last = top + big_m
+        en, en1 = p.get("valid", last), p.get("valid", last + 1)
+        # rounding in three stages, one carry chain or tree each: the remainder against half the
+        # divisor, the decision from its sign and zero test, the increment
+        q_last = load_when(m, en, q, name="q_last")
         if self._rounding is Rounding.TRUNCATE:
-            up = Const(0, 1)
-        elif self._rounding is Rounding.HALF_UP:
-            up = (rem << 1) >= dn_last
+            up: Value = Const(0, 1)
         else:
-            up = ((rem << 1) > dn_last) | (((rem << 1) == dn_last) & q[0])
-        rounded = q + up
+            excess = load_when(m, en, (rem << 1) - p.get("dn", last), name="excess")
+            if self._rounding is Rounding.HALF_UP:
+                decision = ~excess[-1]
+            else:
+                decision = ~excess[-1] & ((excess != 0) | q_last[0])
+            up = load_when(m, en1, decision, name="up")
+        q_round = load_when(m, en1, q_last, name="q_round")
+        rounded = q_round + up
         carry = rounded[big_m]
-        en, pd, below = p.get("valid", last), p.get("pd", last), p.get("below", last)
+        final = last + 2
+        en, pd, below = p.get("valid", final), p.get("pd", final), p.get("below", final)
         m.d.sync += [
             self.m.eq(Mux(en, Mux(carry, 1 << (big_m - 1), rounded[:big_m]), self.m)),
             self.carry.eq(Mux(en, carry, self.carry)),
@@ -167,7 +188,7 @@ class Scale(wiring.Component):
     def latency_for(cfg: NormConfig) -> int:
         """Square root (p = 2), ``+ eps``, reciprocal, sign and shift."""
         sqrt = _sqrt_width(cfg) // 2 + 1 if cfg.p == 2 else 0
-        return sqrt + 1 + (cfg.scale_mantissa_bits + 3) + 1
+        return sqrt + 1 + (cfg.scale_mantissa_bits + 7) + 1
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -18,9 +18,15 @@ __all__ = ["Deviation", "WindowSum"]
 class WindowSum(wiring.Component):
     """One window accumulator per channel: ``S = v`` on a window's first sample, else ``S + v``.
 
-    Timing: `addr` (the channel) at stage s; `start`, `active` and `value` at s + 1, where `sum`
-    (the updated sum) appears combinationally and is written back. A read-modify-write in one
-    cycle with a transparent read, so the same channel may come back on the very next cycle.
+    Timing: `addr` (the channel) at stage s; `start`, `active` and `value` at ``s + value_offset``;
+    `sum` (the updated sum, written back) at ``s + span``. The read is transparent, so a channel
+    may be read again in the cycle its new sum is written; two samples of one channel are at least
+    C cycles apart, so `span` may be up to C:
+
+    * ``span = 1`` (C = 1): read, add and write back in one cycle;
+    * ``span = 2``: the read data is registered before the adder;
+    * ``span = 3``: also the adder is split, the low half (with its carry) one stage before the
+      high half, so no stage holds a carry chain wider than half the sum.
 
     Parameters
     ----------
@@ -28,11 +34,19 @@ class WindowSum(wiring.Component):
         Shapes of one summand and of the sum (``log2 N`` bits wider, from the configuration).
     channels:
         C.
+    span:
+        1, 2 or 3 (at most C): cycles from the read address to the write-back.
     """
 
-    def __init__(self, value_shape: unsigned | signed, sum_shape: unsigned | signed, channels: int) -> None:
+    def __init__(
+        self, value_shape: unsigned | signed, sum_shape: unsigned | signed, channels: int, span: int = 1
+    ) -> None:
+        if span not in (1, 2, 3) or span > max(channels, 1):
+            raise ValueError(f"WindowSum span must be 1, 2 or 3 and at most C = {channels}, not {span}")
         self._channels = channels
-        self._sum_shape = sum_shape
+        self._sum_shape = Shape.cast(sum_shape)
+        self.span = span
+        self.value_offset = min(span, 2)
         super().__init__(
             {
                 "addr": In(range(max(2, channels))),
@@ -45,15 +59,36 @@ class WindowSum(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        m.submodules.mem = mem = ChannelMemory(self._sum_shape, self._channels, transparent=True)
-        wr_addr = Signal.like(self.addr, reset_less=True)
-        m.d.sync += wr_addr.eq(self.addr)
+        shape = self._sum_shape
+        m.submodules.mem = mem = ChannelMemory(shape, self._channels, transparent=True)
+        m.d.comb += mem.rd_addr.eq(self.addr)
+
+        def delayed(v: Value, n: int) -> Value:
+            for _ in range(n):
+                r = Signal(Value.cast(v).shape(), reset_less=True)
+                m.d.sync += r.eq(v)
+                v = r
+            return v
+
+        old = mem.rd_data if self.span == 1 else delayed(mem.rd_data, 1)
+        value = self.value.as_signed() if shape.signed else self.value
+        if self.span < 3:
+            new = Mux(self.start, value, old + value)
+            start, active = self.start, self.active
+        else:
+            half = shape.width // 2
+            low = Mux(self.start, value[:half], old[:half] + value[:half])  # half + 1 bits: carry
+            carry = delayed(low[half], 1)
+            low_r = delayed(low[:half], 1)
+            old_hi, value_hi = delayed(old[half:], 1), delayed((value >> half), 1)
+            start, active = delayed(self.start, 1), delayed(self.active, 1)
+            high = Mux(start, value_hi, old_hi + value_hi + carry)
+            new = Cat(low_r, high[: shape.width - half])
         m.d.comb += [
-            mem.rd_addr.eq(self.addr),
-            self.sum.eq(Mux(self.start, self.value, mem.rd_data + self.value)),
-            mem.wr_addr.eq(wr_addr),
+            self.sum.eq(new),
+            mem.wr_addr.eq(delayed(self.addr, self.span)),
             mem.wr_data.eq(self.sum),
-            mem.wr_en.eq(self.active),
+            mem.wr_en.eq(active),
         ]
         return m
 
@@ -106,6 +141,7 @@ class Deviation(wiring.Component):
         u_sq = load_when(m, en[1], u * u, name="u_sq")
         u_lo = load_when(m, en[1], u * lo, name="u_lo")
         lo_sq2 = load_when(m, en[1], lo_sq, name="lo_sq2")
-        square = (u_sq << (2 * g2)) - (u_lo << (g2 + 1)) + lo_sq2
+        # u^2 * 2^(2 G2) + Mu2_lo^2 is a concatenation (Mu2_lo^2 < 2^(2 G2)): one subtraction left
+        square = Cat(lo_sq2, u_sq) - (u_lo << (g2 + 1))
         m.d.sync += self.dev.eq(Mux(en[2], square[: cfg.square_width], self.dev))
         return m

@@ -25,6 +25,7 @@ from streamnorm.golden import NormConfig
 from streamnorm.hw.core import latency as core_latency
 from streamnorm.hw.generate import write as write_verilog
 
+from .cells import cell_models_for
 from .harness import HARNESS_TOP, capacity, harness_verilog, write_memory_files
 from .job import JOB_ENV, SimJob, SimResult
 from .toolchain import icarus_path, verilator_env
@@ -148,6 +149,10 @@ def run_simulation(
     dut_text = dut_path.read_text()
     top = find_top(dut_text)
     sources = [dut_path, *(Path(p).resolve() for p in extra_sources)]
+    models = cell_models_for(dut_text, src_dir)
+    if models is not None:
+        say(f"post-synthesis netlist: adding the {models.family} cell models")
+        sources += models.sources
     words = int(np.asarray(codes).size)
     if driver == "bulk":
         max_words = capacity(words)
@@ -160,7 +165,8 @@ def run_simulation(
     phases["generate"] = time.perf_counter() - t
 
     # -- build, in a folder keyed by its inputs
-    build_args: list[str] = []
+    # Yosys' cell models use SystemVerilog elaboration tasks ($error); our own Verilog is 2005
+    build_args: list[str] = ["-g2012"] if simulator == "icarus" else []
     if simulator == "verilator":
         # --timing: the bulk harness makes its own clock with a delay; g++ 12 needs C++20 for it
         build_args = [

