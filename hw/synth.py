@@ -119,8 +119,31 @@ def _version(pkg: str) -> str:
 
 
 _NO_ROOM = re.compile(
-    r"no BELs remaining to implement cell type '([A-Za-z0-9_]+)'|Unable to place cell '([^']+)'"
+    r"no BELs remaining to implement cell type '(?P<kind>[A-Za-z0-9_]+)'"
+    r"|Unable to find a placement location for cell '(?P<cell>[^']+)'"
+    r"|Unable to place cell '(?P<other>[^']+)'"
 )
+_RESOURCE_NAMES = {
+    "ICESTORM_RAM": "block RAM",
+    "ICESTORM_LC": "logic cells",
+    "ICESTORM_DSP": "DSP blocks",
+    "TRELLIS_COMB": "LUTs",
+    "DP16KD": "block RAM",
+    "MULT18X18D": "DSP blocks",
+}
+
+
+def _no_room(log: str) -> str | None:
+    """What nextpnr ran out of, in words, or None if it failed for another reason."""
+    mo = _NO_ROOM.search(log)
+    if mo is None:
+        return None
+    if mo["kind"]:
+        return _RESOURCE_NAMES.get(mo["kind"], mo["kind"])
+    cell = mo["cell"] or mo["other"]
+    if cell.endswith("$sb_io") or "_IO" in cell:
+        return "I/O pins (the core's ports need more pins than the package has)"
+    return f"a place for {cell}"
 
 
 def _yosys_cells(stat_json: Path) -> dict[str, int]:
@@ -165,7 +188,7 @@ def synthesize(
     dev_name = device or tgt.default_device
     if dev_name not in tgt.devices:
         raise ValueError(
-            f"--device {dev_name!r} is not a {target} device here; choose {', '.join(tgt.devices)}"
+            f"--device {dev_name!r} is not one of the {target} devices: {', '.join(tgt.devices)}"
         )
     dev = tgt.devices[dev_name]
     say = progress or (lambda _msg: None)
@@ -238,11 +261,10 @@ def synthesize(
     proc = _run_nextpnr(tgt, args, out, say)
     report.seconds["place_and_route"] = time.perf_counter() - t0
     if proc.returncode != 0:
-        no_room = _NO_ROOM.search(proc.stdout)
-        if no_room:
-            kind = no_room[1] or "a cell"
+        kind = _no_room(proc.stdout)
+        if kind:
             report.message = (
-                f"the design does not fit the {dev.name}: no room left for {kind} "
+                f"the design does not fit the {dev.name} ({dev.package}): no room left for {kind} "
                 f"(Yosys cells: {', '.join(f'{n} {k}' for k, n in sorted(report.cells.items()))})"
             )
             (out / "synth.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
