@@ -6,18 +6,18 @@ registers go. Rounding follows docs/spec.md §1 exactly.
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Mux, Value, ValueLike, signed, unsigned
+from amaranth.hdl import Cat, Const, Mux, Value, ValueLike, signed
 
 from streamnorm.golden import Overflow, QFormat, Rounding
 
 __all__ = [
     "abs_value",
     "any_bits_below",
-    "leading_one",
     "leading_zeros_by_chunk",
     "leading_zeros_from_chunks",
     "overflow_to",
     "shift_round",
+    "shift_round_mirrored",
 ]
 
 
@@ -39,24 +39,24 @@ def shift_round(v: ValueLike, s: int, rounding: Rounding) -> Value:
     return (v + Mux(v[s], half, half - 1)) >> s
 
 
+def shift_round_mirrored(v: ValueLike, s: int, rounding: Rounding) -> Value:
+    """``-rnd_s(-v)`` with a single adder: rounding that mirrors `rounding` (floor becomes
+    ceiling, ties toward plus infinity become ties toward minus infinity; half-even is symmetric)."""
+    v = Value.cast(v)
+    if s == 0:
+        return v
+    if rounding is Rounding.TRUNCATE:
+        return (v + ((1 << s) - 1)) >> s
+    if rounding is Rounding.HALF_UP:
+        return (v + ((1 << (s - 1)) - 1)) >> s
+    return shift_round(v, s, rounding)
+
+
 def abs_value(v: ValueLike) -> Value:
     """|v| of a signed value, as an unsigned value of the same width (|min| fits)."""
     v = Value.cast(v)
     width = len(v)
     return Mux(v[-1], -v, v)[:width].as_unsigned()
-
-
-def leading_one(v: ValueLike) -> Value:
-    """Index of the highest set bit of unsigned `v` (0 when v is 0): a log-depth priority encoder."""
-    v = Value.cast(v)
-    width = len(v)
-    if width == 1:
-        return Const(0, 1)
-    half = 1 << ((width - 1).bit_length() - 1)  # largest power of two below width
-    lo, hi = v[:half], v[half:]
-    idx_lo, idx_hi = leading_one(lo), leading_one(hi)
-    out_width = (width - 1).bit_length()
-    return Mux(hi.any(), (idx_hi + half)[:out_width], idx_lo)
 
 
 def leading_zeros_by_chunk(v: ValueLike, chunk: int = 8) -> tuple[list[Value], list[Value]]:
@@ -106,11 +106,3 @@ def overflow_to(v: ValueLike, fmt: QFormat, overflow: Overflow) -> tuple[Value, 
         clamped = Mux(v < lo, Const(lo, shape), Mux(v > hi, Const(hi, shape), v[: fmt.width].as_signed()))
         return clamped, out_of_range
     return v[: fmt.width].as_signed(), out_of_range
-
-
-def width_of(lo: int, hi: int) -> unsigned | signed:
-    """Smallest shape that holds every integer in [lo, hi]."""
-    if lo >= 0:
-        return unsigned(max(1, hi.bit_length()))
-    bits = max((-lo - 1).bit_length(), hi.bit_length()) + 1
-    return signed(bits)

@@ -28,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 
 from streamnorm.golden import NormConfig
 
-from .arith import shift_round
+from .arith import shift_round_mirrored
 from .channel_memory import ChannelMemory
 from .control import Sequencer
 from .long_term import LongTerm
@@ -258,7 +258,7 @@ class StreamNorm(wiring.Component):
                     "lo_sq": unsigned(2 * g2),
                 }
             )
-            mean2 = -shift_round(-p.get("mean_new", mean_stage), g - g2, cfg.rounding)
+            mean2 = shift_round_mirrored(p.get("mean_new", mean_stage), g - g2, cfg.rounding)  # -rnd(-Mu)
             p.reg("mean2", mean2, mean_stage, gate="wend")
             m.submodules.lo_sq = lo_sq = ShiftAddMultiplier(g2, g2 + 1)
             mean2_v = p.get("mean2", mean_stage + 1)

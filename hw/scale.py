@@ -34,7 +34,7 @@ def _sqrt_width(cfg: NormConfig) -> int:
 class IntegerSqrt(wiring.Component):
     """``isqrt(v)``: digit-by-digit, one result bit per stage; floor, or nearest unless truncating.
 
-    Latency ``width/2 + 1``.
+    Latency ``width/2 + 2``: one stage per result bit, then the rounding decision and increment.
     """
 
     def __init__(self, width: int, rounding: Rounding) -> None:
@@ -42,13 +42,13 @@ class IntegerSqrt(wiring.Component):
             raise ValueError(f"IntegerSqrt needs an even width, not {width}")
         self._n = width // 2
         self._rounding = rounding
-        self.latency = self._n + 1
+        self.latency = self._n + 2
         super().__init__({"en": In(1), "value": In(unsigned(width)), "root": Out(unsigned(self._n + 1))})
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         n = self._n
-        en = enable_chain(m, self.en, n)
+        en = enable_chain(m, self.en, n + 1)
         rem: object = Const(0, n + 3)
         root: object = Const(0, n)
         rest: object = self.value
@@ -59,8 +59,11 @@ class IntegerSqrt(wiring.Component):
             rem = load_when(m, en[stage], Mux(ge, cur - trial, cur)[: n + 3], name=f"rem{i}")
             root = load_when(m, en[stage], ((root << 1) | ge)[:n], name=f"root{i}")
             rest = load_when(m, en[stage], rest, name=f"rest{i}")
-        up = 0 if self._rounding is Rounding.TRUNCATE else (rem > root)
-        m.d.sync += self.root.eq(Mux(en[n], root + up, self.root))
+        # rounding in two stages, one carry chain each: the decision, then the increment
+        up = Const(0, 1) if self._rounding is Rounding.TRUNCATE else (rem > root)
+        up_r = load_when(m, en[n], up, name="up")
+        root_r = load_when(m, en[n], root, name="root_last")
+        m.d.sync += self.root.eq(Mux(en[n + 1], root_r + up_r, self.root))
         return m
 
 
@@ -187,7 +190,7 @@ class Scale(wiring.Component):
     @staticmethod
     def latency_for(cfg: NormConfig) -> int:
         """Square root (p = 2), ``+ eps``, reciprocal, sign and shift."""
-        sqrt = _sqrt_width(cfg) // 2 + 1 if cfg.p == 2 else 0
+        sqrt = _sqrt_width(cfg) // 2 + 2 if cfg.p == 2 else 0
         return sqrt + 1 + (cfg.scale_mantissa_bits + 7) + 1
 
     def elaborate(self, platform: object) -> Module:

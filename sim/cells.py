@@ -2,7 +2,7 @@
 
 Yosys ships behavioural models of the ECP5 and iCE40 cells it maps to (`share/<family>/cells_sim.v`
 in the YoWASP package); the ECP5 multiplier block is a black box there, so streamnorm adds a model
-of the configuration Yosys uses (`sim/cells/ecp5_mult18x18d.v`).
+of the configuration Yosys uses (`sim/models/ecp5_mult18x18d.v`).
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def cell_models_for(verilog: str, folder: Path) -> CellModels | None:
     if "TRELLIS_FF" in verilog or "CCU2C" in verilog or "TRELLIS_COMB" in verilog:
         models = folder / "ecp5_cells_sim.v"
         models.write_text(_inline(share / "ecp5" / "cells_sim.v", set()))
-        return CellModels("ecp5", (models, Path(__file__).parent / "cells" / "ecp5_mult18x18d.v"))
+        return CellModels("ecp5", (models, Path(__file__).parent / "models" / "ecp5_mult18x18d.v"))
     if "MULT18X18D" in verilog:  # an RTL core with the ECP5 multiplier instantiated (dsp="ecp5")
-        return CellModels("ecp5 multiplier", (Path(__file__).parent / "cells" / "ecp5_mult18x18d.v",))
+        return CellModels("ecp5 multiplier", (Path(__file__).parent / "models" / "ecp5_mult18x18d.v",))
     if "SB_LUT4" in verilog or "SB_DFF" in verilog:
         models = folder / "ice40_cells_sim.v"
         models.write_text(_inline(share / "ice40" / "cells_sim.v", set()))

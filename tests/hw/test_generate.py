@@ -70,13 +70,8 @@ def test_ports_are_exactly_the_axi_names(tmp_path: Path) -> None:
     header = re.search(r"module norm12\(([^)]*)\);", text)
     assert header is not None
     assert sorted(p.strip() for p in header[1].split(",")) == sorted(PORTS)
-    declared = dict(
-        re.findall(r"^\s*(input|output) (?:\[(\d+):0\] )?(\w+);", text, re.MULTILINE)
-        and [
-            (m[2], (m[0], int(m[1]) + 1 if m[1] else 1))
-            for m in re.findall(r"^\s*(input|output) (?:\[(\d+):0\] )?(\w+);", text, re.MULTILINE)
-        ]
-    )
+    declarations = re.findall(r"^\s*(input|output) (?:\[(\d+):0\] )?(\w+);", text, re.MULTILINE)
+    declared = {name: (direction, int(msb) + 1 if msb else 1) for direction, msb, name in declarations}
     assert declared["s_axis_tdata"] == ("input", 12)
     assert declared["m_axis_tdata"] == ("output", 10)
     for port, (direction, width) in PORTS.items():

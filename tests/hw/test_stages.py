@@ -298,3 +298,22 @@ def test_output_matches_golden(name: str) -> None:
     assert got["y"] == list(y)
     assert got["overflow"] == list(ovf.astype(int))
     assert ovf.any() and not ovf.all()  # both sides of the range check are exercised
+
+
+class _MirroredShiftRound(wiring.Component):
+    def __init__(self, s: int, rounding: Rounding) -> None:
+        self._s, self._r = s, rounding
+        super().__init__({"v": In(signed(12)), "y": Out(signed(13))})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.d.comb += self.y.eq(arith.shift_round_mirrored(self.v, self._s, self._r))
+        return m
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+@pytest.mark.parametrize("s", [0, 1, 4])
+def test_mirrored_shift_round_is_minus_rnd_of_minus_every_12_bit_value(rounding: Rounding, s: int) -> None:
+    v = np.arange(-2048, 2048)
+    got = run_pipelined(_MirroredShiftRound(s, rounding), {"v": v}, ["y"], 0)["y"]
+    assert got == list(-shift_round(-v, s, rounding))

@@ -52,9 +52,21 @@ def test_ecp5_synthesis_reports_every_field_and_its_netlist_simulates_word_exact
 @pytest.mark.ci_slice
 def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "streamnorm.cli", "synth", "--target", "ice40", "--device", "up5k",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "streamnorm.cli",
+            "synth",
+            "--target",
+            "ice40",
+            "--device",
+            "up5k",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "does not fit the iCE40UP5K (sg48): no room left for" in proc.stdout
@@ -72,7 +84,9 @@ def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> N
 def test_bad_synth_arguments_get_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "streamnorm.cli", "synth", *args, "--out", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert message in proc.stderr
