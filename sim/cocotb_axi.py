@@ -22,7 +22,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamMonitor, AxiStr
 from streamnorm.golden import NormConfig
 
 from .job import JOB_ENV, SimJob, SimResult
-from .scoreboard import Scoreboard
+from .scoreboard import Scoreboard, conclude
 
 
 def pauses(rng: np.random.Generator, probability: float) -> Iterator[bool]:
@@ -144,7 +144,6 @@ async def axi_stream_matches_golden(dut) -> None:
         mismatch_count=sum(r.mismatch_count for r in results),
         mismatches=[m for r in results for m in r.mismatches],
         overflow_expected=results[-1].overflow_expected,
-        overflow_flag=bool(dut.overflow.value),
         sim_seconds=elapsed,
         notes=[n for r in results for n in r.notes],
     )
@@ -154,13 +153,7 @@ async def axi_stream_matches_golden(dut) -> None:
         and results[0].words_checked == 0
     ):
         result.notes.append("reset came before any frame left the core")
-    if result.overflow_flag != result.overflow_expected:
-        result.passed = False
-        result.notes.append(
-            f"overflow flag {result.overflow_flag}, golden model says {result.overflow_expected}"
-        )
-    result.save(Path(job.results))
-    assert result.passed, result.mismatches[0].describe() if result.mismatches else "; ".join(result.notes)
+    conclude(result, bool(dut.overflow.value), Path(job.results))
 
 
 async def _until(condition, dut) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from streamnorm.golden import FixedStreamNorm, NormConfig
 
 from .job import Mismatch, SimResult
 
-__all__ = ["Scoreboard"]
+__all__ = ["Scoreboard", "conclude"]
 
 #: How many mismatches a result lists in detail (all are counted).
 REPORTED = 10
@@ -62,3 +64,14 @@ class Scoreboard:
             overflow_expected=bool(self.overflow),
             notes=notes,
         )
+
+
+def conclude(result: SimResult, overflow_flag: bool, path: Path) -> None:
+    """Record the core's sticky overflow flag (it must equal the golden model's), save the result
+    where the runner reads it, and fail the cocotb test if anything differed."""
+    result.overflow_flag = overflow_flag
+    if overflow_flag != result.overflow_expected:
+        result.passed = False
+        result.notes.append(f"overflow flag {overflow_flag}, golden model says {result.overflow_expected}")
+    result.save(path)
+    assert result.passed, result.mismatches[0].describe() if result.mismatches else "; ".join(result.notes)

@@ -24,7 +24,7 @@ from streamnorm.golden.streams import STREAM_KINDS
 from streamnorm.sim.runner import SIMULATORS
 
 from .analysis import ModelRun, default_warmup, fixed_vs_float, run_models, warmup_steps
-from .config_cmd import load_config
+from .config_cmd import add_config_argument, load_config
 from .stimulus import Stimulus, stimulus
 
 __all__ = ["add_parser", "default_warmup", "jsonable", "run"]
@@ -52,7 +52,7 @@ def add_parser(sub: Any) -> None:
         "embedded) and the figures as PNG files. --sweep repeats the comparison over configuration "
         "settings; --target-sqnr picks the first setting that meets a target.",
     )
-    p.add_argument("--config", metavar="FILE", help="configuration JSON (default: the default config)")
+    add_config_argument(p)
     p.add_argument(
         "--stream",
         default="gaussian",

@@ -7,7 +7,7 @@ from typing import Any
 
 from streamnorm.golden import NormConfig
 
-__all__ = ["add_parser", "derived_table", "load_config"]
+__all__ = ["add_config_argument", "add_parser", "derived_table", "load_config"]
 
 
 def add_parser(sub: Any) -> None:
@@ -19,6 +19,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--check", metavar="FILE", help="validate FILE and print derived widths")
     p.set_defaults(run=run)
+
+
+def add_config_argument(parser: Any) -> None:
+    """The `--config FILE` option every command that builds a core takes."""
+    parser.add_argument("--config", metavar="FILE", help="configuration JSON (default: the default config)")
 
 
 def load_config(path: str | None) -> NormConfig:

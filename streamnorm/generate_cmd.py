@@ -7,7 +7,7 @@ from typing import Any
 
 from streamnorm.hw.generate import write
 
-from .config_cmd import load_config
+from .config_cmd import add_config_argument, load_config
 
 __all__ = ["add_parser"]
 
@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
         description="Write OUT/<name>.v (one Verilog-2005 file) and OUT/manifest.json (configuration, "
         "derived widths, latency, ports, tool versions).",
     )
-    p.add_argument("--config", metavar="FILE", help="configuration JSON (default: the default config)")
+    add_config_argument(p)
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
     p.add_argument("--name", default="streamnorm", help="top module name (default: streamnorm)")
     p.set_defaults(run=run)

@@ -10,7 +10,7 @@ from typing import Any
 
 from streamnorm.sim.runner import DRIVERS, SIMULATORS, run_simulation
 
-from .config_cmd import load_config
+from .config_cmd import add_config_argument, load_config
 from .stimulus import stimulus
 
 __all__ = ["add_parser"]
@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
         "stream --samples time steps through it with random backpressure, and compare every output "
         "word with the bit-accurate golden model. Exit status 0 only if every word matched.",
     )
-    p.add_argument("--config", metavar="FILE", help="configuration JSON (default: the default config)")
+    add_config_argument(p)
     p.add_argument("--samples", type=int, default=2000, help="time steps; each carries one word per channel")
     p.add_argument("--seed", type=int, default=1, help="seed of the stream and of the backpressure")
     p.add_argument("--simulator", choices=SIMULATORS, default="icarus")

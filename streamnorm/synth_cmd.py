@@ -7,7 +7,7 @@ from typing import Any
 
 from streamnorm.hw.synth import TARGETS, SynthReport, synthesize
 
-from .config_cmd import load_config
+from .config_cmd import add_config_argument, load_config
 
 __all__ = ["add_parser", "table"]
 
@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
         "tool versions, config) and OUT/netlist.v, the post-synthesis netlist, which "
         "`streamnorm simulate --verilog OUT/netlist.v` checks against the golden model.",
     )
-    p.add_argument("--config", metavar="FILE", help="configuration JSON (default: the default config)")
+    add_config_argument(p)
     p.add_argument("--target", choices=TARGETS, default="ecp5")
     p.add_argument(
         "--device",

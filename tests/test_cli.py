@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import assert_one_line_error, streamnorm
 
 from streamnorm.cli import main
 from streamnorm.golden import NormConfig
@@ -42,15 +41,7 @@ def test_config_check_prints_derived_widths(tmp_path: Path, capsys) -> None:
 def test_bad_config_exits_2_with_the_field_and_no_traceback(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
-    proc = subprocess.run(
-        [sys.executable, "-m", "streamnorm.cli", "config", "--check", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(streamnorm("config", "--check", str(path)), message)
 
 
 def test_missing_config_file_is_a_one_line_error(tmp_path: Path, capsys) -> None:

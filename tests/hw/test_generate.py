@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import assert_one_line_error, streamnorm
 
 from streamnorm.cli import main
 from streamnorm.golden import NormConfig
@@ -115,12 +115,4 @@ def test_generate_refuses_bad_input_without_traceback(tmp_path: Path, args: list
     bad = tmp_path / "bad.json"
     bad.write_text('{"eps": 0.001}')
     args = [str(bad) if a == "BAD" else a for a in args]
-    proc = subprocess.run(
-        [sys.executable, "-m", "streamnorm.cli", "generate", "--out", str(tmp_path / "o"), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(streamnorm("generate", "--out", str(tmp_path / "o"), *args), message)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import assert_one_line_error, streamnorm
 from matrix import stream_for
 
 from streamnorm.golden import NormConfig
@@ -51,23 +50,7 @@ def test_ecp5_synthesis_reports_every_field_and_its_netlist_simulates_word_exact
 @pytest.mark.slow
 @pytest.mark.ci_slice
 def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamnorm.cli",
-            "synth",
-            "--target",
-            "ice40",
-            "--device",
-            "up5k",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = streamnorm("synth", "--target", "ice40", "--device", "up5k", "--out", str(tmp_path))
     assert proc.returncode == 1
     assert "does not fit the iCE40UP5K (sg48): no room left for" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -82,12 +65,4 @@ def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> N
     ],
 )
 def test_bad_synth_arguments_get_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "streamnorm.cli", "synth", *args, "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(streamnorm("synth", *args, "--out", str(tmp_path)), message)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import assert_one_line_error, streamnorm
 from test_regression import corrupt_one_adder
 
 from streamnorm.golden import NormConfig
@@ -17,13 +18,7 @@ from streamnorm.hw.generate import write
 
 
 def simulate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "streamnorm.cli", "simulate", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    return streamnorm("simulate", *args, env=env)
 
 
 def config_file(tmp_path: Path, **changes: object) -> Path:
@@ -63,9 +58,7 @@ def test_missing_icarus_says_how_to_install_it(tmp_path: Path) -> None:
     (bin_dir / "python").symlink_to(sys.executable)
     env = {**os.environ, "PATH": str(bin_dir)}
     proc = simulate("--samples", "10", "--out", str(tmp_path / "o"), env=env)
-    assert proc.returncode == 3
-    assert "apt-get install iverilog" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(proc, "apt-get install iverilog", code=3)
 
 
 @pytest.mark.parametrize(
@@ -79,10 +72,7 @@ def test_missing_icarus_says_how_to_install_it(tmp_path: Path) -> None:
     ],
 )
 def test_bad_arguments_get_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = simulate(*args, "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(simulate(*args, "--out", str(tmp_path / "o")), message)
 
 
 def test_a_recorded_stream_file_is_quantized_and_its_saturation_reported(tmp_path: Path) -> None:
