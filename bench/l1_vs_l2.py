@@ -51,19 +51,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="out/l1_vs_l2")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--targets", default="ecp5,ice40", help="comma-separated: ecp5, ice40")
     args = ap.parse_args()
+    targets = set(args.targets.split(","))
     out = Path(args.out)
     channel_counts = (64,) if args.quick else (1, 64, 1024)
     rows: list[dict] = []
-    print("ECP5-85K (LFE5U-85F, CABGA381), speed grade 6 unless noted; constraint 200 MHz", flush=True)
-    for c in channel_counts:
-        for name in DESIGNS:
-            r = run(name, c, "ecp5", "85k", None, out)
-            rows.append({"design": name, "channels": c, "device": r.device, "speed": 6, **r.to_dict()})
-    for name in ("L1 exact", "L1 pow2"):
-        r = run(name, 64, "ecp5", "85k", 8, out)
-        rows.append({"design": name, "channels": 64, "device": r.device, "speed": 8, **r.to_dict()})
-    if not args.quick:
+    if "ecp5" in targets:
+        print("ECP5-85K (LFE5U-85F, CABGA381), speed grade 6 unless noted; constraint 200 MHz", flush=True)
+        for c in channel_counts:
+            for name in DESIGNS:
+                r = run(name, c, "ecp5", "85k", None, out)
+                rows.append({"design": name, "channels": c, "device": r.device, "speed": 6, **r.to_dict()})
+        for name in ("L1 exact", "L1 pow2"):
+            r = run(name, 64, "ecp5", "85k", 8, out)
+            rows.append({"design": name, "channels": 64, "device": r.device, "speed": 8, **r.to_dict()})
+    if "ice40" in targets and not args.quick:
         # the UP5K (with DSP blocks) has 39 I/O pins in its sg48 package, fewer than the core's
         # ports; the HX8K (ct256) has the pins and 32 block RAMs, no DSP blocks
         print("iCE40 (UP5K sg48; HX8K ct256)", flush=True)
@@ -71,7 +74,9 @@ def main() -> None:
             for name in DESIGNS:
                 for device in ("up5k", "hx8k"):
                     r = run(name, c, "ice40", device, None, out)
-                rows.append({"design": name, "channels": c, "device": r.device, "speed": None, **r.to_dict()})
+                    rows.append(
+                        {"design": name, "channels": c, "device": r.device, "speed": None, **r.to_dict()}
+                    )
 
     print()
     print("| design | C | device | LUT | FF | DSP | BRAM | Fmax (MHz) |")

