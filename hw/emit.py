@@ -6,8 +6,10 @@ design is flattened into one module, a small techmap rewrites every word-level c
 operands already have the width the operation works at (the extension or cut becomes an explicit
 concatenation or slice), and each enable multiplexer in front of a register becomes that
 register's clock enable (`if (en) q <= d;`, which an FPGA flip-flop has for free and an
-event-driven simulator skips). Registers have no initial values: assert ``rst`` after power-up,
-as for any core with a synchronous reset.
+event-driven simulator skips). All clocked statements then go into one `always @(posedge clk)`
+block: Yosys writes one block per register, and Icarus pays a thread wake-up for each of them on
+every edge (about a fifth of its run time on the default core). Registers have no initial values:
+assert ``rst`` after power-up, as for any core with a synchronous reset.
 """
 
 from __future__ import annotations
@@ -156,6 +158,45 @@ def _with_ram_styles(rtlil_text: str) -> str:
     return _MEMORY.sub(attribute, rtlil_text)
 
 
+_CLOCKED = re.compile(r"^  always @\(posedge clk\)( begin)?$")
+# what Yosys writes inside a clocked block: nonblocking assignments under if/else
+_NONBLOCKING = re.compile(r"^\s+(?:(?:if \(.*\)|else)(?: begin)?|end|.*<=.*)$")
+
+
+def _one_clocked_process(text: str) -> str:
+    """Move the body of every `always @(posedge clk)` block into one block at the end of the module.
+
+    Only nonblocking assignments (and the if/else around them) are moved, so the order of the
+    blocks cannot matter; a block holding anything else stays where it is.
+    """
+    lines = text.split("\n")
+    kept: list[str] = []
+    merged: list[str] = []
+    i = 0
+    while i < len(lines):
+        mo = _CLOCKED.match(lines[i])
+        if mo is None:
+            kept.append(lines[i])
+            i += 1
+            continue
+        j = i + 1
+        if mo[1]:  # `begin` ... `  end`
+            while lines[j] != "  end":
+                j += 1
+            body, after = lines[i + 1 : j], j + 1
+        else:  # one statement, possibly if/else over several deeper-indented lines
+            while lines[j].startswith("    "):
+                j += 1
+            body, after = lines[i + 1 : j], j
+        if all(_NONBLOCKING.match(line) for line in body):
+            merged += body
+        else:
+            kept += lines[i:after]
+        i = after
+    end = max(n for n, line in enumerate(kept) if line.startswith("endmodule"))
+    return "\n".join([*kept[:end], "  always @(posedge clk) begin", *merged, "  end", *kept[end:]])
+
+
 def to_verilog(design: wiring.Component, name: str) -> str:
     """Verilog-2005 text of `design`, one flattened module called `name`."""
     rtlil_text = _with_ram_styles(rtlil.convert(design, name=name, emit_src=False))
@@ -184,4 +225,4 @@ def to_verilog(design: wiring.Component, name: str) -> str:
         )
         # YoWASP sees only its working folder, so every path is relative to it
         run_yosys(["-q", "-l", "yosys.log", "-s", "emit.ys"], cwd=work)
-        return _initials_as_statements((work / "out.v").read_text())
+        return _one_clocked_process(_initials_as_statements((work / "out.v").read_text()))

@@ -116,3 +116,44 @@ def test_generate_refuses_bad_input_without_traceback(tmp_path: Path, args: list
     bad.write_text('{"eps": 0.001}')
     args = [str(bad) if a == "BAD" else a for a in args]
     assert_one_line_error(streamnorm("generate", "--out", str(tmp_path / "o"), *args), message)
+
+
+def test_clocked_statements_share_one_process_and_keep_their_order() -> None:
+    from streamnorm.hw.emit import _one_clocked_process
+
+    text = "\n".join(
+        [
+            "module m (input clk);",
+            "  always @(posedge clk)",
+            "    if (en) a <= b;",
+            "  always @(posedge clk) begin",
+            "    r <= mem[addr];",
+            "    if (we && addr == wa) begin",
+            "      r <= wd;",
+            "    end",
+            "  end",
+            "  always @(posedge clk) begin",
+            "    t = b;",
+            "    c <= t;",
+            "  end",
+            "endmodule",
+        ]
+    )
+    out = _one_clocked_process(text).split("\n")
+    merged = out.index("  always @(posedge clk) begin", out.index("    c <= t;"))
+    # the block with a blocking assignment stays as written; the others join, in order, at the end
+    assert out[1:5] == ["  always @(posedge clk) begin", "    t = b;", "    c <= t;", "  end"]
+    assert out[merged + 1 : merged + 6] == [
+        "    if (en) a <= b;",
+        "    r <= mem[addr];",
+        "    if (we && addr == wa) begin",
+        "      r <= wd;",
+        "    end",
+    ]
+    assert out[-2:] == ["  end", "endmodule"]
+
+
+def test_emitted_core_has_one_clocked_process(tmp_path: Path) -> None:
+    write(NormConfig(), tmp_path, "streamnorm")
+    text = (tmp_path / "streamnorm.v").read_text()
+    assert text.count("always @(posedge clk)") == 1
