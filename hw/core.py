@@ -71,7 +71,7 @@ def registered_view(m: Module, view: data.View, en: ValueLike, name: str) -> dat
 
 def long_term_span(cfg: NormConfig) -> int:
     """Cycles a long-term update may take: as many as separate two updates of one channel (N*C)."""
-    return min(4, cfg.window * cfg.channels)
+    return min(5, cfg.window * cfg.channels)
 
 
 def sum_span(cfg: NormConfig) -> int:

@@ -22,9 +22,10 @@ class LongTerm(wiring.Component):
     back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update reads
     the old value, takes the difference, shifts it with rounding and adds; ``span - 1`` registers
     cut that chain, first after the memory read, then after the difference, then after the
-    rounding, so each stage holds one carry chain at most.
+    rounding, then after the sum (so the write into LUT RAM, far from the adder, has a cycle of
+    its own), so each stage holds one carry chain at most.
     Between two updates of one channel there are at least ``N*C`` cycles (one window of every
-    channel), so `span` may be anything up to ``N*C``: the generator picks ``min(4, N*C)`` (k = 0
+    channel), so `span` may be anything up to ``N*C``: the generator picks ``min(5, N*C)`` (k = 0
     with C = 1 leaves one cycle for the whole update).
     On a channel's first window since reset the long-term value is initialised to the short-term one.
 
@@ -35,12 +36,12 @@ class LongTerm(wiring.Component):
     channels, decay_log2, rounding:
         C, d and the rounding mode.
     span:
-        1 to 4: cycles from reading the old value to writing the new one.
+        1 to 5: cycles from reading the old value to writing the new one.
     """
 
     def __init__(self, shape: Shape, channels: int, decay_log2: int, rounding: Rounding, span: int) -> None:
-        if span not in (1, 2, 3, 4):
-            raise ValueError(f"LongTerm span must be 1 to 4, not {span}")
+        if span not in (1, 2, 3, 4, 5):
+            raise ValueError(f"LongTerm span must be 1 to 5, not {span}")
         self._shape = Shape.cast(shape)
         self._channels = channels
         self._d = decay_log2
@@ -82,6 +83,7 @@ class LongTerm(wiring.Component):
         delta = shift_round(diff, self._d, self._rounding)
         update, (delta, short, old, first, wa) = step(update, delta, short, old, first, wa)
         new = Mux(first, short, old + delta)
+        update, (new, wa) = step(update, new, wa)
         m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [
             mem.wr_addr.eq(wa),

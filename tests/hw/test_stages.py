@@ -147,13 +147,13 @@ def test_mix_matches_golden(name: str) -> None:
     assert got == list(stages.mix(cfg, long, short))
 
 
-@pytest.mark.parametrize("span", [1, 2, 3, 4])
+@pytest.mark.parametrize("span", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
 def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> None:
     # One update per cycle, channels in turn (span <= channels, as the core guarantees); the
     # first update of each channel initialises it. The new value appears one cycle after its write.
-    cfg = NormConfig(channels=4, decay_log2=3, rounding=rounding.value)
-    width, c = 20, 4
+    width, c = 20, max(4, span)
+    cfg = NormConfig(channels=c, decay_log2=3, rounding=rounding.value)
     rng = np.random.default_rng(span)
     short = rng.integers(-(1 << 19), 1 << 19, 90)
     ch = np.arange(90) % c
