@@ -47,3 +47,21 @@ def test_documented_command_is_valid(doc: str, line: str) -> None:
         assert words[1] in ("demo", "test", "setup"), f"{doc}: ./run {words[1]}"
     elif tool.startswith(".venv/bin/"):
         assert tool.rsplit("/", 1)[1] in ("pytest", "ruff", "pip"), f"{doc}: unexpected tool {tool}"
+
+
+def test_latency_examples_in_hardware_doc_are_the_cores() -> None:
+    from streamnorm.golden import NormConfig
+    from streamnorm.hw.core import latency
+
+    configs = {
+        "default (C = 8, k = 4, d = 6, j = 1, exact)": {},
+        'default with `scale = "pow2"`': {"scale": "pow2"},
+        "default with `p = 2`": {"p": 2},
+        "C = 1, k = 0": {"channels": 1, "window_log2": 0},
+        "default without long-term statistics": {"decay_log2": None, "mix_log2": None},
+    }
+    text = (ROOT / "docs" / "hardware.md").read_text()
+    for label, fields in configs.items():
+        row = re.search(rf"^\| {re.escape(label)} \| (\d+) \|$", text, re.MULTILINE)
+        assert row is not None, f"docs/hardware.md has no latency row for {label}"
+        assert int(row[1]) == latency(NormConfig().replace(**fields)), label
