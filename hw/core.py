@@ -71,12 +71,12 @@ def registered_view(m: Module, view: data.View, en: ValueLike, name: str) -> dat
 
 def long_term_span(cfg: NormConfig) -> int:
     """Cycles a long-term update may take: as many as separate two updates of one channel (N*C)."""
-    return min(5, cfg.window * cfg.channels)
+    return min(LongTerm.MAX_SPAN, cfg.window * cfg.channels)
 
 
 def sum_span(cfg: NormConfig) -> int:
     """Cycles a window-sum update may take: as many as separate two samples of one channel (C)."""
-    return min(3, cfg.channels)
+    return min(WindowSum.MAX_SPAN, cfg.channels)
 
 
 def plan(cfg: NormConfig) -> Stages:
@@ -86,7 +86,7 @@ def plan(cfg: NormConfig) -> Stages:
     # p = 2: the mean on the squares' grid (one stage) and its low part squared (G2 stages)
     mean_extra = 0 if cfg.p == 1 else 1 + cfg.square_guard_bits
     sspan = sum_span(cfg)
-    value_offset = min(sspan, 2)  # WindowSum takes its summand this long after the address
+    value_offset = WindowSum.value_offset_for(sspan)
     sum_x = sspan
     m_short = sum_x + 1  # registered
     mean_long = sum_x + span + 1 if cfg.long_term else m_short

@@ -39,9 +39,11 @@ class LongTerm(wiring.Component):
         1 to 5: cycles from reading the old value to writing the new one.
     """
 
+    MAX_SPAN = 5  #: read, difference, rounding, sum, write: one register after each
+
     def __init__(self, shape: Shape, channels: int, decay_log2: int, rounding: Rounding, span: int) -> None:
-        if span not in (1, 2, 3, 4, 5):
-            raise ValueError(f"LongTerm span must be 1 to 5, not {span}")
+        if not 1 <= span <= self.MAX_SPAN:
+            raise ValueError(f"LongTerm span must be 1 to {self.MAX_SPAN}, not {span}")
         self._shape = Shape.cast(shape)
         self._channels = channels
         self._d = decay_log2

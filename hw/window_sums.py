@@ -38,15 +38,23 @@ class WindowSum(wiring.Component):
         1, 2 or 3 (at most C): cycles from the read address to the write-back.
     """
 
+    MAX_SPAN = 3
+
+    @staticmethod
+    def value_offset_for(span: int) -> int:
+        """Cycles from the address to the summand for a given `span`."""
+        return min(span, 2)
+
     def __init__(
         self, value_shape: unsigned | signed, sum_shape: unsigned | signed, channels: int, span: int = 1
     ) -> None:
-        if span not in (1, 2, 3) or span > max(channels, 1):
-            raise ValueError(f"WindowSum span must be 1, 2 or 3 and at most C = {channels}, not {span}")
+        if not 1 <= span <= self.MAX_SPAN or span > max(channels, 1):
+            limit = f"1 to {self.MAX_SPAN} and at most C = {channels}"
+            raise ValueError(f"WindowSum span must be {limit}, not {span}")
         self._channels = channels
         self._sum_shape = Shape.cast(sum_shape)
         self.span = span
-        self.value_offset = min(span, 2)
+        self.value_offset = self.value_offset_for(span)
         super().__init__(
             {
                 "addr": In(range(max(2, channels))),
