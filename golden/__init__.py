@@ -1,6 +1,7 @@
 """Golden model: the bit-accurate fixed-point definition of streamnorm's arithmetic, and its float twin."""
 
-from .config import ConfigError, NormConfig
+from .config import ConfigError, NormConfig, Scale
+from .errors import ParameterError
 from .fixed import FixedStreamNorm
 from .floating import FloatStreamNorm
 from .formats import Overflow, QFormat, Rounding
@@ -12,7 +13,9 @@ __all__ = [
     "FloatStreamNorm",
     "NormConfig",
     "Overflow",
+    "ParameterError",
     "QFormat",
     "Rounding",
+    "Scale",
     "StatsTrace",
 ]

@@ -6,6 +6,7 @@ internal width by bit-growth analysis; `docs/spec.md` §2 explains each derived 
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 from dataclasses import dataclass, field, fields
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ParameterError
 from .formats import (
     MAX_FORMAT_WIDTH,
     MAX_INTERNAL_WIDTH,
@@ -24,7 +26,7 @@ from .formats import (
     norm_reciprocal,
 )
 
-__all__ = ["ConfigError", "NormConfig", "ScaleTable"]
+__all__ = ["ConfigError", "NormConfig", "Scale", "ScaleTable"]
 
 MAX_CHANNELS = 65536
 MAX_WINDOW_LOG2 = 20
@@ -50,13 +52,22 @@ JSON_KEYS = (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(ParameterError):
     """A configuration that cannot work. `field` is the JSON key (dotted for nested ones)."""
 
     def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
+        super().__init__(field_name, message)
         self.field = field_name
-        self.message = message
+
+
+class Scale(str, enum.Enum):
+    """How the per-window scale is rounded (spec §3). A `str` enum: JSON keeps the string."""
+
+    EXACT = "exact"  #: an (out_fmt.width + 1)-bit mantissa: one multiplier per sample
+    POW2 = "pow2"  #: a power of two: the per-sample multiply is a shift
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,7 @@ class NormConfig:
     decay_log2: int | None = 6
     mix_log2: int | None = 1
     p: int = 1
-    scale: str = "exact"
+    scale: Scale = Scale.EXACT
     eps: float = 2.0**-10
     gaussian_scale: bool = True
     gamma: float | tuple[float, ...] = 1.0
@@ -186,8 +197,11 @@ class NormConfig:
                 "p",
                 f"must be 1 (mean absolute deviation) or 2 (standard deviation), not {self.p!r}",
             )
-        if self.scale not in ("exact", "pow2"):
-            raise ConfigError("scale", f'must be "exact" or "pow2", not {self.scale!r}')
+        if not isinstance(self.scale, Scale):
+            try:
+                set_(self, "scale", Scale(self.scale))
+            except ValueError:
+                raise ConfigError("scale", f'must be "exact" or "pow2", not {self.scale!r}') from None
         if not _is_real(self.eps) or not math.isfinite(self.eps) or self.eps <= 0:
             raise ConfigError("eps", f"must be a positive number, not {self.eps!r}")
         if not isinstance(self.gaussian_scale, bool):
@@ -326,7 +340,7 @@ class NormConfig:
             v = getattr(self, f.name)
             if isinstance(v, QFormat):
                 v = {"width": v.width, "frac": v.frac}
-            elif isinstance(v, (Rounding, Overflow)):
+            elif isinstance(v, (Rounding, Overflow, Scale)):
                 v = v.value
             elif isinstance(v, tuple):
                 v = list(v)
@@ -383,7 +397,7 @@ class NormConfig:
 
     @property
     def scale_mantissa_bits(self) -> int:
-        return self.out_fmt.width + 1 if self.scale == "exact" else 1
+        return self.out_fmt.width + 1 if self.scale is Scale.EXACT else 1
 
     @cached_property
     def max_gain(self) -> float:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from amaranth.hdl import Cat, Const, Module, Mux, Shape, Signal, ValueLike, signed, unsigned
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
-from amaranth.lib.wiring import In, Out
 
 from streamnorm.golden import NormConfig
 
@@ -36,6 +35,7 @@ from .mix import Mix
 from .multiply import ShiftAddMultiplier
 from .output import DSP_STYLES, Output
 from .pipeline import Pipeline
+from .ports import core_signature
 from .scale import Scale, scale_constants
 from .short_term import ShortTermDev, ShortTermMean
 from .window_sums import Deviation, WindowSum
@@ -155,20 +155,7 @@ class StreamNorm(wiring.Component):
         self.stages = plan(cfg)
         self.latency = latency(cfg)
         self.fifo_depth = self.latency + 2
-        super().__init__(
-            {
-                "freeze": In(1),
-                "s_axis_tdata": In(cfg.in_fmt.width),
-                "s_axis_tvalid": In(1),
-                "s_axis_tready": Out(1),
-                "s_axis_tlast": In(1),
-                "m_axis_tdata": Out(cfg.out_fmt.width),
-                "m_axis_tvalid": Out(1),
-                "m_axis_tready": In(1),
-                "m_axis_tlast": Out(1),
-                "overflow": Out(1),
-            }
-        )
+        super().__init__(core_signature(cfg))
 
     # ---- helpers -------------------------------------------------------------------------------
     def _per_channel(

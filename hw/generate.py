@@ -13,24 +13,10 @@ from streamnorm.golden import NormConfig
 
 from .core import StreamNorm
 from .emit import to_verilog
+from .ports import ports
 
-__all__ = ["PORTS", "generate", "manifest", "write"]
+__all__ = ["generate", "manifest", "write"]
 
-#: Top-level ports of every generated core: name -> (direction, width or the config field giving it).
-PORTS: dict[str, tuple[str, int | str]] = {
-    "clk": ("input", 1),
-    "rst": ("input", 1),
-    "freeze": ("input", 1),
-    "s_axis_tdata": ("input", "in_fmt.width"),
-    "s_axis_tvalid": ("input", 1),
-    "s_axis_tready": ("output", 1),
-    "s_axis_tlast": ("input", 1),
-    "m_axis_tdata": ("output", "out_fmt.width"),
-    "m_axis_tvalid": ("output", 1),
-    "m_axis_tready": ("input", 1),
-    "m_axis_tlast": ("output", 1),
-    "overflow": ("output", 1),
-}
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -52,7 +38,6 @@ def generate(cfg: NormConfig, name: str = "streamnorm", dsp: str = "generic") ->
 
 def manifest(cfg: NormConfig, core: StreamNorm, name: str) -> dict[str, Any]:
     """Everything needed to use the Verilog without this tool: config, widths, latency, ports."""
-    widths = {"in_fmt.width": cfg.in_fmt.width, "out_fmt.width": cfg.out_fmt.width}
     return {
         "top": name,
         "verilog": f"{name}.v",
@@ -65,10 +50,7 @@ def manifest(cfg: NormConfig, core: StreamNorm, name: str) -> dict[str, Any]:
         "stages": dataclasses.asdict(core.stages),
         "output_fifo_depth": core.fifo_depth,
         "dsp": core.dsp,
-        "ports": {
-            port: {"direction": d, "width": widths.get(w, w) if isinstance(w, str) else w}
-            for port, (d, w) in PORTS.items()
-        },
+        "ports": {p.name: {"direction": p.direction, "width": p.width} for p in ports(cfg)},
         "reset": "rst: synchronous, active high; restarts the statistics and empties the pipeline",
         "data": "signed two's complement, in_fmt / out_fmt codes",
         "s_axis_tlast": "ignored: the channel is the core's own counter (reset by rst)",

@@ -13,7 +13,8 @@ from cli_run import assert_one_line_error, streamnorm
 from streamnorm.cli import main
 from streamnorm.golden import NormConfig
 from streamnorm.hw.core import latency
-from streamnorm.hw.generate import PORTS, write
+from streamnorm.hw.generate import write
+from streamnorm.hw.ports import ports
 from streamnorm.sim.toolchain import verilator_env
 
 LINT_CONFIGS = {
@@ -69,15 +70,13 @@ def test_ports_are_exactly_the_axi_names(tmp_path: Path) -> None:
     text = v_path.read_text()
     header = re.search(r"module norm12\(([^)]*)\);", text)
     assert header is not None
-    assert sorted(p.strip() for p in header[1].split(",")) == sorted(PORTS)
+    assert sorted(p.strip() for p in header[1].split(",")) == sorted(p.name for p in ports(cfg))
     declarations = re.findall(r"^\s*(input|output) (?:\[(\d+):0\] )?(\w+);", text, re.MULTILINE)
     declared = {name: (direction, int(msb) + 1 if msb else 1) for direction, msb, name in declarations}
     assert declared["s_axis_tdata"] == ("input", 12)
     assert declared["m_axis_tdata"] == ("output", 10)
-    for port, (direction, width) in PORTS.items():
-        assert declared[port][0] == direction
-        if isinstance(width, int):
-            assert declared[port][1] == width
+    for port in ports(cfg):
+        assert declared[port.name] == (port.direction, port.width)
     assert text.count("\nmodule ") + text.startswith("module ") == 1  # one flattened module
 
 
@@ -88,7 +87,7 @@ def test_manifest_carries_config_widths_latency_and_tools(tmp_path: Path) -> Non
     assert NormConfig.from_dict(man["config"]) == cfg
     assert man["derived"] == json.loads(json.dumps(cfg.derived()))
     assert man["latency_cycles"] == latency(cfg)
-    assert set(man["ports"]) == set(PORTS)
+    assert set(man["ports"]) == {p.name for p in ports(cfg)}
     assert man["ports"]["s_axis_tdata"]["width"] == cfg.in_fmt.width
     assert man["tools"]["amaranth"].startswith("0.5")
 
