@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from streamnorm.golden import NormConfig
-from streamnorm.hw.synth import synthesize
+from streamnorm.hw.synth import Family, SynthRequest, synthesize
 
 TARGET_MHZ = 200.0
 DESIGNS = {"L1 exact": {}, "L1 pow2": {"scale": "pow2"}}
@@ -39,7 +39,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 tag = f"{name.replace(' ', '_')}-s{speed}-seed{seed}"
                 report = synthesize(
-                    cfg, "ecp5", out / tag, device="85k", freq_mhz=TARGET_MHZ, speed=speed, seed=seed
+                    SynthRequest(cfg, out / tag, Family.ECP5, "85k", TARGET_MHZ, speed=speed, seed=seed)
                 )
                 fmax.append(report.fmax_mhz)
                 took = time.perf_counter() - t0

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from streamnorm.golden import NormConfig
-from streamnorm.hw.synth import SynthReport, synthesize
+from streamnorm.hw.synth import SynthReport, SynthRequest, synthesize
 
 DESIGNS = {
     "L1 exact": {},
@@ -31,7 +31,7 @@ def run(name: str, channels: int, target: str, device: str, speed: int | None, o
     cfg = NormConfig(channels=channels).replace(**DESIGNS[name])
     tag = f"{name.replace(' ', '_')}-C{channels}-{target}-{device}" + (f"-s{speed}" if speed else "")
     t0 = time.perf_counter()
-    report = synthesize(cfg, target, out / tag, device=device, freq_mhz=200.0, speed=speed)
+    report = synthesize(SynthRequest(cfg, out / tag, target, device=device, freq_mhz=200.0, speed=speed))
     took = time.perf_counter() - t0
     fmax = f"{report.fmax_mhz:6.1f} MHz" if report.fmax_mhz else "   -      "
     status = (

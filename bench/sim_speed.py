@@ -1,6 +1,9 @@
-"""Simulation speed: 1 M words of the default configuration, 30 % backpressure on both sides.
+"""Simulation speed: 1 M words of the default configuration, 30 % random pauses on both sides.
 
     .venv/bin/python bench/sim_speed.py [--words 1000000] [--backpressure 0.3]
+
+(`--backpressure P` is `streamnorm simulate`'s: random pauses with probability P on the producer
+and, independently, on the consumer.)
 
 Runs the whole `streamnorm simulate` command (generate, build in a fresh folder, simulate, check
 every word) once on Icarus and once on Verilator, and prints checked words per second for the
@@ -66,7 +69,7 @@ def main() -> None:
     samples = args.words // channels
     print(
         f"default config (C = {channels}): {samples} time steps = {samples * channels} words, "
-        f"backpressure {args.backpressure} on both sides",
+        f"random pauses {args.backpressure} on both sides",
         flush=True,
     )
     results = {}

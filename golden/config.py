@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .coefficients import Coefficient
 from .errors import ParameterError
 from .formats import (
     MAX_FORMAT_WIDTH,
@@ -25,22 +27,26 @@ from .formats import (
     Rounding,
     norm_reciprocal,
 )
+from .gain import Gain, check_gamma, gain_numerator, gamma_code, gamma_format, gaussian_code
+from .params import Params, beta_code, per_channel
 
 __all__ = ["ConfigError", "NormConfig", "Scale", "ScaleTable"]
 
 MAX_CHANNELS = 65536
 MAX_WINDOW_LOG2 = 20
 MAX_DECAY_LOG2 = 24
-MAX_GAMMA_LOG2 = 16
 MAX_FRAC = 48
 
 JSON_KEYS = (
     "channels",
+    "lanes",
     "in_fmt",
     "out_fmt",
     "window_log2",
     "decay_log2",
+    "decay",
     "mix_log2",
+    "mix",
     "p",
     "scale",
     "eps",
@@ -58,6 +64,23 @@ class ConfigError(ParameterError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(field_name, message)
         self.field = field_name
+
+    @classmethod
+    def of(cls, error: ParameterError) -> ConfigError:
+        """A refusal from a shared check (gamma, beta, coefficients) as a configuration error."""
+        return cls(error.parameter, error.message)
+
+
+class _Unset:
+    """The default of `decay_log2` / `mix_log2`: the shift form unless the value twin is given."""
+
+    def __repr__(self) -> str:
+        return "default"
+
+
+UNSET: Any = _Unset()
+#: The two spellings of each weight, and the shift form's default: (shift key, value key, default).
+TWINS = (("decay_log2", "decay", 6), ("mix_log2", "mix", 1))
 
 
 class Scale(str, enum.Enum):
@@ -78,6 +101,18 @@ class ScaleTable:
     shift: tuple[int, ...]  #: output right shift ``t``
 
 
+def spell(v: Any) -> str:
+    """A value as the JSON configuration spells it (``null``, ``true``, ``"pow2"``), for messages."""
+    if isinstance(v, enum.Enum):
+        v = v.value
+    if isinstance(v, tuple):
+        v = list(v)
+    try:
+        return json.dumps(v)
+    except (TypeError, ValueError):
+        return repr(v)
+
+
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -88,7 +123,7 @@ def _is_real(v: Any) -> bool:
 
 def _check_int(name: str, v: Any, lo: int, hi: int) -> None:
     if not _is_int(v):
-        raise ConfigError(name, f"must be an integer, not {v!r}")
+        raise ConfigError(name, f"must be an integer, not {spell(v)}")
     if not lo <= v <= hi:
         raise ConfigError(name, f"{v} is out of range; must be {lo}..{hi}")
 
@@ -97,7 +132,7 @@ def _fmt_from(name: str, v: Any) -> QFormat:
     if isinstance(v, QFormat):
         return v
     if not isinstance(v, dict):
-        raise ConfigError(name, f'must be an object {{"width": W, "frac": F}}, not {v!r}')
+        raise ConfigError(name, f'must be an object {{"width": W, "frac": F}}, not {spell(v)}')
     unknown = sorted(set(v) - {"width", "frac"})
     if unknown:
         raise ConfigError(f"{name}.{unknown[0]}", "unknown key (allowed: width, frac)")
@@ -113,19 +148,26 @@ def _make_fmt(name: str, width: Any, frac: Any) -> QFormat:
     return QFormat(width, frac)
 
 
-def _per_channel(name: str, v: Any, channels: int) -> tuple[float, ...]:
-    """Expand a scalar or per-channel list to one float per channel."""
-    if isinstance(v, (list, tuple)):
-        if len(v) != channels:
-            raise ConfigError(name, f"has {len(v)} entries but channels = {channels}")
-        vals = list(v)
-    else:
-        vals = [v] * channels
-    for i, x in enumerate(vals):
+def _per_channel(name: str, v: Any, channels: int) -> list[tuple[str, float]]:
+    """Expand a scalar or per-channel list to one ``(where, value)`` per channel, finite numbers."""
+    try:
+        pairs = per_channel(name, v, channels)
+    except ParameterError as exc:
+        raise ConfigError.of(exc) from None
+    for where, x in pairs:
         if not _is_real(x) or not math.isfinite(x):
-            where = f"{name}[{i}]" if isinstance(v, (list, tuple)) else name
-            raise ConfigError(where, f"must be a finite number, not {x!r}")
-    return tuple(float(x) for x in vals)
+            raise ConfigError(where, f"must be a finite number, not {spell(x)}")
+    return [(where, float(x)) for where, x in pairs]
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects with a key given twice are refused (json.loads would keep the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ConfigError(key, f"given twice ({spell(out[key])} and {spell(value)}); give it once")
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -136,15 +178,22 @@ class NormConfig:
     ----------
     channels:
         Interleaved channels C (1..65536); one word per channel per time step.
+    lanes:
+        P, words per AXI4-Stream beat (a divisor of C): a time step is C/P beats, beat b carrying
+        channels b*P .. b*P+P-1. The arithmetic is per channel and does not depend on P.
     in_fmt, out_fmt:
         Signed Q formats of input and output words (width 2..32).
     window_log2:
         k: window of N = 2**k samples per channel (0..20; 0 = statistics move every sample).
-    decay_log2:
-        d: long-term statistics decay by 1 - 2**-d per window (1..24), or None for none.
-    mix_log2:
-        j: with long-term statistics, weight 2**-j on the short-term value (1..24), or None for
-        long-term alone.
+    decay_log2, decay:
+        The weight of a new short-term value in the long-term update ``l += decay*(s - l)``
+        (kappa = 1 - decay), as a shift d (1..24: weight 2**-d) or as a value in [2**-16, 1) (a
+        coefficient, settable at run time); at most one of the two; neither for no long-term
+        statistics. Left out, decay_log2 is 6 unless decay is given.
+    mix_log2, mix:
+        With long-term statistics, the weight of the short-term value in the mix, as a shift j
+        (1..24: weight 2**-j) or a value in [2**-16, 1); neither for long-term alone. Left out,
+        mix_log2 is 1 unless mix is given.
     p:
         1 = mean absolute deviation, 2 = standard deviation (the comparison datapath).
     scale:
@@ -162,11 +211,14 @@ class NormConfig:
     """
 
     channels: int = 8
+    lanes: int = 1
     in_fmt: QFormat = field(default_factory=lambda: QFormat(16, 12))
     out_fmt: QFormat = field(default_factory=lambda: QFormat(16, 11))
     window_log2: int = 4
-    decay_log2: int | None = 6
-    mix_log2: int | None = 1
+    decay_log2: int | None = UNSET
+    decay: float | None = None
+    mix_log2: int | None = UNSET
+    mix: float | None = None
     p: int = 1
     scale: Scale = Scale.EXACT
     eps: float = 2.0**-10
@@ -180,32 +232,51 @@ class NormConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         _check_int("channels", self.channels, 1, MAX_CHANNELS)
+        _check_int("lanes", self.lanes, 1, self.channels)
+        if self.channels % self.lanes:
+            raise ConfigError(
+                "lanes",
+                f"lanes = {self.lanes} does not divide channels = {self.channels}: every beat carries "
+                f"the same number of words (divisors of {self.channels}: "
+                f"{', '.join(str(d) for d in range(1, self.channels + 1) if self.channels % d == 0)})",
+            )
         set_(self, "in_fmt", _fmt_from("in_fmt", self.in_fmt))
         set_(self, "out_fmt", _fmt_from("out_fmt", self.out_fmt))
         _check_int("window_log2", self.window_log2, 0, MAX_WINDOW_LOG2)
+        for shift, value, default in TWINS:
+            if getattr(self, shift) is UNSET:
+                set_(self, shift, default if getattr(self, value) is None else None)
+            elif getattr(self, shift) is not None and getattr(self, value) is not None:
+                raise ConfigError(
+                    value,
+                    f"{shift} = {spell(getattr(self, shift))} and {value} = {spell(getattr(self, value))} "
+                    f"are two spellings of one weight; give one and make the other null",
+                )
         if self.decay_log2 is not None:
             _check_int("decay_log2", self.decay_log2, 1, MAX_DECAY_LOG2)
-        if self.mix_log2 is not None:
-            if self.decay_log2 is None:
+        for key in ("mix_log2", "mix"):
+            if getattr(self, key) is not None and not self.long_term:
                 raise ConfigError(
-                    "mix_log2",
-                    f"{self.mix_log2} needs long-term statistics; set decay_log2 or make mix_log2 null",
+                    key,
+                    f"{spell(getattr(self, key))} needs long-term statistics; set decay_log2 or decay, "
+                    f"or make {key} null",
                 )
+        if self.mix_log2 is not None:
             _check_int("mix_log2", self.mix_log2, 1, MAX_DECAY_LOG2)
         if self.p not in (1, 2) or not _is_int(self.p):
             raise ConfigError(
                 "p",
-                f"must be 1 (mean absolute deviation) or 2 (standard deviation), not {self.p!r}",
+                f"must be 1 (mean absolute deviation) or 2 (standard deviation), not {spell(self.p)}",
             )
         if not isinstance(self.scale, Scale):
             try:
                 set_(self, "scale", Scale(self.scale))
             except ValueError:
-                raise ConfigError("scale", f'must be "exact" or "pow2", not {self.scale!r}') from None
+                raise ConfigError("scale", f'must be "exact" or "pow2", not {spell(self.scale)}') from None
         if not _is_real(self.eps) or not math.isfinite(self.eps) or self.eps <= 0:
-            raise ConfigError("eps", f"must be a positive number, not {self.eps!r}")
+            raise ConfigError("eps", f"must be a positive number, not {spell(self.eps)}")
         if not isinstance(self.gaussian_scale, bool):
-            raise ConfigError("gaussian_scale", f"must be true or false, not {self.gaussian_scale!r}")
+            raise ConfigError("gaussian_scale", f"must be true or false, not {spell(self.gaussian_scale)}")
         for name, enum_type in (("rounding", Rounding), ("overflow", Overflow)):
             v = getattr(self, name)
             if not isinstance(v, enum_type):
@@ -213,30 +284,23 @@ class NormConfig:
                     set_(self, name, enum_type(v))
                 except ValueError:
                     allowed = ", ".join(m.value for m in enum_type)
-                    raise ConfigError(name, f"{v!r} is not one of {allowed}") from None
+                    raise ConfigError(name, f"{spell(v)} is not one of {allowed}") from None
         for name in ("gamma", "beta"):
             v = getattr(self, name)
             if isinstance(v, list):
                 set_(self, name, tuple(v))
-        gammas = _per_channel("gamma", self.gamma, self.channels)
-        for i, gm in enumerate(gammas):
-            where = f"gamma[{i}]" if isinstance(self.gamma, tuple) else "gamma"
-            if gm == 0 or not 2.0**-MAX_GAMMA_LOG2 <= abs(gm) <= 2.0**MAX_GAMMA_LOG2:
-                raise ConfigError(
-                    where,
-                    f"{gm!r} is out of range; |gamma| must be 2^-{MAX_GAMMA_LOG2}..2^{MAX_GAMMA_LOG2} "
-                    "(a zero gain makes the output constant)",
-                )
-        betas = _per_channel("beta", self.beta, self.channels)
-        _, out_of_range = self.out_fmt.quantize_report(np.array(betas), self.rounding)
-        if out_of_range.any():
-            i = int(np.argmax(out_of_range))
-            where = f"beta[{i}]" if isinstance(self.beta, tuple) else "beta"
-            raise ConfigError(
-                where,
-                f"{betas[i]!r} is outside out_fmt {self.out_fmt} "
-                f"({self.out_fmt.min_value}..{self.out_fmt.max_value})",
-            )
+        try:
+            for where, gm in _per_channel("gamma", self.gamma, self.channels):
+                check_gamma(where, gm)
+            for where, b in _per_channel("beta", self.beta, self.channels):
+                beta_code(where, b, self.out_fmt, self.rounding)
+            for key in ("decay", "mix"):
+                if getattr(self, key) is not None:
+                    Coefficient.for_value(key, getattr(self, key), self.rounding)
+        except ConfigError:
+            raise
+        except ParameterError as exc:
+            raise ConfigError.of(exc) from None
         self._check_derived()
 
     def _check_derived(self) -> None:
@@ -251,54 +315,58 @@ class NormConfig:
             )
             raise ConfigError(
                 "eps",
-                f"{self.eps!r} is not a multiple of the statistics LSB 2^-{self.stat_frac} "
+                f"{spell(self.eps)} is not a multiple of the statistics LSB 2^-{self.stat_frac} "
                 f"(eps * 2^{self.stat_frac} = {e!r}); {hint}; a power of two always works",
             )
-        # Name the field that can fix it: eps when a larger eps (fewer guard bits) would fit,
-        # otherwise the format or window that is too wide on its own.
-        g_min = max(self.window_log2, 3 + (self.decay_log2 or 0))
-        spare = self.guard_bits - g_min
-        limits = [
-            (
-                "product_width",
-                self.product_width,
-                "in_fmt.width" if self.in_fmt.width >= self.out_fmt.width else "out_fmt.width",
-            ),
-            ("sum_dev_width", self.mean_width + self.window_log2, "in_fmt.width"),
-            ("sum_dev_width", self.sum_dev_width, "in_fmt.width"),
-            ("dev_stat_width", self.dev_stat_width + 1, "in_fmt.frac"),
-            # the reciprocal's dividend: an M-bit quotient of a denominator of bits(A_max + eps)
-            ("reciprocal_width", self.scale_mantissa_bits + self.denominator_width + 1, "in_fmt.frac"),
-        ]
-        for name, width, fmt_field in limits:
+        for name, width in _width_limits(self):
             if width > MAX_INTERNAL_WIDTH:
-                culprit = "eps" if width - spare <= MAX_INTERNAL_WIDTH else fmt_field
+                culprit, default, reduced = _width_culprit(self, name)
+                what = f"{culprit} = {spell(_field_value(self, culprit))}"
+                cause = (
+                    f"{what} drives it (at {spell(default)} it would be {reduced} bits)"
+                    if reduced <= MAX_INTERNAL_WIDTH
+                    else f"no one field at its default brings it under; the most, {what}, "
+                    f"at {spell(default)} leaves {reduced} bits"
+                )
                 raise ConfigError(
                     culprit,
-                    f"the derived {name} is {width} bits, past the {MAX_INTERNAL_WIDTH}-bit limit "
-                    f"(guard_bits = {self.guard_bits}: {self.gain_guard_bits} for the gain that "
-                    f"eps = {self.eps!r} allows, {self.decay_log2 or 0} for decay_log2, at least "
-                    f"window_log2 = {self.window_log2}); "
-                    + (
-                        "raise eps: it bounds the gain and so the guard bits"
-                        if culprit == "eps"
-                        else f"reduce {fmt_field}"
-                    ),
+                    f"the derived {name} is {width} bits, past the {MAX_INTERNAL_WIDTH}-bit limit; "
+                    f"{cause}. guard_bits = {self.guard_bits}: {self.gain_guard_bits} for "
+                    f"the largest gain, 2^{math.log2(self.max_gain):.1f} output LSBs per input LSB (gamma, "
+                    f"eps and out_fmt.frac - in_fmt.frac set it), {self.decay_guard_bits} for the decay, "
+                    f"at least window_log2 = {self.window_log2}",
                 )
         if self.p == 2:
             if self.square_guard_bits < 1:
                 raise ConfigError(
                     "in_fmt.width",
                     f"{self.in_fmt.width} bits leave no guard bit for the p = 2 squares at "
-                    f"window_log2 = {self.window_log2} "
-                    f"(need 2*(width+1) + window_log2 <= {MAX_INTERNAL_WIDTH})",
+                    f"window_log2 = {self.window_log2}"
+                    + (
+                        f" and {self.coefficient_product_bits} bits of coefficient product"
+                        if self.coefficient_product_bits
+                        else ""
+                    )
+                    + f" (need 2*(width+1) + max(window_log2, product bits) <= {MAX_INTERNAL_WIDTH})",
                 )
-            if self.second_moment_width > MAX_INTERNAL_WIDTH:
+            if self.in_fmt.frac + self.square_guard_bits < 0:
+                # V's grid is 2^-2(Fi+G2); the initial 1.0 squared must be a whole code on it
+                raise ConfigError(
+                    "in_fmt.frac",
+                    f"{self.in_fmt.frac} with {self.square_guard_bits} square guard bits puts the p = 2 "
+                    f"second moment's grid at 2^{-2 * (self.in_fmt.frac + self.square_guard_bits)}, "
+                    f"coarser than 1.0, so the initial deviation 1.0 cannot be held; it needs in_fmt.frac "
+                    f">= {-self.square_guard_bits} here, or more square guard bits (a narrower in_fmt)",
+                )
+            pc = self.coefficient_product_bits
+            if self.second_moment_width + pc > MAX_INTERNAL_WIDTH:
                 raise ConfigError(
                     "in_fmt.frac",
                     f"{self.in_fmt.frac} puts the initial second moment (1.0 squared) at "
-                    f"2^{2 * (self.in_fmt.frac + self.square_guard_bits)}, past the "
-                    f"{MAX_INTERNAL_WIDTH}-bit limit; use fewer fraction bits than the width allows",
+                    f"2^{2 * (self.in_fmt.frac + self.square_guard_bits)}"
+                    + (f", which a coefficient multiplies with {pc} more bits," if pc else "")
+                    + f" past the {MAX_INTERNAL_WIDTH}-bit limit; "
+                    "use fewer fraction bits than the width allows",
                 )
         t_min, _ = self.shift_range
         if t_min < 1:  # spec §3 shows this cannot happen; keep the guarantee checked
@@ -317,7 +385,7 @@ class NormConfig:
     @classmethod
     def from_json(cls, text: str) -> NormConfig:
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_refuse_duplicates)
         except json.JSONDecodeError as exc:
             raise ConfigError("(config)", f"not valid JSON: {exc}") from None
         return cls.from_dict(data)
@@ -351,18 +419,57 @@ class NormConfig:
         return json.dumps(self.to_dict(), indent=indent)
 
     def replace(self, **changes: Any) -> NormConfig:
+        """This configuration with `changes`; setting one spelling of a weight (`decay` or
+        `decay_log2`, `mix` or `mix_log2`) replaces the other unless both are changed."""
         data = self.to_dict()
+        for shift, value, _ in TWINS:
+            for key, twin in ((shift, value), (value, shift)):
+                if changes.get(key) is not None and twin not in changes:
+                    data[twin] = None
         data.update(changes)
         return NormConfig.from_dict(data)
 
     # ---- derived quantities (spec §2) ------------------------------------------------------
+    @property
+    def beats_per_step(self) -> int:
+        """AXI4-Stream beats per time step: C/P."""
+        return self.channels // self.lanes
+
     @property
     def window(self) -> int:
         return 1 << self.window_log2
 
     @property
     def long_term(self) -> bool:
-        return self.decay_log2 is not None
+        return self.decay_log2 is not None or self.decay is not None
+
+    @cached_property
+    def decay_coefficient(self) -> Coefficient | None:
+        """``(cd, Fd)``: the configured long-term weight (``(1, d)`` for decay_log2 = d)."""
+        if self.decay is not None:
+            return Coefficient.for_value("decay", self.decay, self.rounding)
+        return None if self.decay_log2 is None else Coefficient.shift(self.decay_log2)
+
+    @cached_property
+    def mix_coefficient(self) -> Coefficient | None:
+        """``(cm, Fm)``: the configured short-term weight of the mix, None for no mix."""
+        if self.mix is not None:
+            return Coefficient.for_value("mix", self.mix, self.rounding)
+        return None if self.mix_log2 is None else Coefficient.shift(self.mix_log2)
+
+    @property
+    def decay_guard_bits(self) -> int:
+        """d': bits for the long-term recurrence's accumulated rounding error (0 without it)."""
+        return 0 if self.decay_coefficient is None else self.decay_coefficient.guard_bits
+
+    @property
+    def coefficient_product_bits(self) -> int:
+        """Pc: bits a coefficient product ``cc*(s - l)`` needs beyond the statistic's own width (the
+        difference's sign and the code's Fc bits; 0 for shifts, whose product is the difference)."""
+        return max(
+            (c.product_bits for c in (self.decay_coefficient, self.mix_coefficient) if c is not None),
+            default=0,
+        )
 
     @cached_property
     def gaussian_factor(self) -> float:
@@ -376,24 +483,39 @@ class NormConfig:
         return self.out_fmt.width + 3
 
     @cached_property
-    def gain_numerators(self) -> tuple[tuple[int, int, int], ...]:
-        """Per channel ``(sign, kk, ek)`` with ``gamma_c * g = sign * kk * 2**ek`` (kk has MK bits)."""
-        mk = self.gain_numerator_bits
-        out = []
-        for gm in _per_channel("gamma", self.gamma, self.channels):
-            v = abs(gm) * self.gaussian_factor
-            _, ex = math.frexp(v)  # v = mant * 2**ex, mant in [0.5, 1)
-            kk = int(QFormat(MAX_INTERNAL_WIDTH, mk - ex).quantize(v, self.rounding))
-            ek = ex - mk
-            if kk == 1 << mk:
-                kk, ek = kk >> 1, ek + 1
-            out.append((1 if gm > 0 else -1, kk, ek))
-        return tuple(out)
+    def gamma_fmt(self) -> QFormat:
+        """``Q(Wg, Fg)``, the gamma register: every allowed gamma with MK significant bits."""
+        return gamma_format(self.gain_numerator_bits)
+
+    @cached_property
+    def gamma_codes(self) -> tuple[int, ...]:
+        """Per channel gamma in `gamma_fmt`, sign-magnitude (the magnitude rounded)."""
+        return tuple(gamma_code(g, self.gamma_fmt, self.rounding) for _, g in self._gammas())
+
+    @cached_property
+    def gaussian_code(self) -> tuple[int, int]:
+        """``(gq, Fq)``: g as an unsigned fraction, ``(1, 0)`` when g = 1."""
+        return gaussian_code(self.gaussian_factor != 1.0, self.gain_numerator_bits, self.rounding)
+
+    @cached_property
+    def gain_numerators(self) -> tuple[Gain, ...]:
+        """Per channel ``(sign, kk, ek)`` with ``gamma_c * g ~ sign * kk * 2**ek`` (kk has MK bits):
+        ``normalize_round(|gamma_code| * gq)``, integer arithmetic only (spec §2)."""
+        frac, mk = self.gamma_fmt.frac, self.gain_numerator_bits
+        return tuple(gain_numerator(c, frac, self.gaussian_code, mk, self.rounding) for c in self.gamma_codes)
 
     @cached_property
     def beta_codes(self) -> tuple[int, ...]:
         betas = _per_channel("beta", self.beta, self.channels)
-        return tuple(int(c) for c in self.out_fmt.quantize(np.array(betas), self.rounding))
+        return tuple(beta_code(w, b, self.out_fmt, self.rounding) for w, b in betas)
+
+    def _gammas(self) -> list[tuple[str, float]]:
+        return _per_channel("gamma", self.gamma, self.channels)
+
+    @cached_property
+    def initial_params(self) -> Params:
+        """The run-time parameters after reset: the configuration's values, as registers hold them."""
+        return Params.initial(self)
 
     @property
     def scale_mantissa_bits(self) -> int:
@@ -412,7 +534,7 @@ class NormConfig:
 
     @cached_property
     def guard_bits(self) -> int:
-        return max(self.window_log2, self.gain_guard_bits + (self.decay_log2 or 0))
+        return max(self.window_log2, self.gain_guard_bits + self.decay_guard_bits)
 
     @property
     def stat_frac(self) -> int:
@@ -454,7 +576,9 @@ class NormConfig:
 
     @property
     def square_guard_bits(self) -> int:
-        return min(self.guard_bits, (MAX_INTERNAL_WIDTH - self.window_log2) // 2 - self.in_fmt.width)
+        """G2: the window sum of squares, and a coefficient's product on V, must fit 62 bits."""
+        room = MAX_INTERNAL_WIDTH - max(self.window_log2, self.coefficient_product_bits)
+        return min(self.guard_bits, room // 2 - self.in_fmt.width)
 
     @property
     def square_width(self) -> int:
@@ -475,12 +599,14 @@ class NormConfig:
     def product_width(self) -> int:
         return self.in_fmt.width + self.guard_bits + self.scale_mantissa_bits + 1
 
-    def scale_for(self, dev_stat: Any) -> tuple[np.ndarray, np.ndarray]:
-        """The scale stage: ``(ms, t)`` arrays for deviation statistics A (shape (..., C))."""
+    def scale_for(self, dev_stat: Any, gains: Sequence[Gain] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The scale stage: ``(ms, t)`` arrays for deviation statistics A (shape (..., C)), with the
+        per-channel gain numerators `gains` (the configuration's unless given)."""
+        gains = self.gain_numerators if gains is None else gains
         a = np.asarray(dev_stat, dtype=np.int64)
-        sign = np.array([s for s, _, _ in self.gain_numerators], dtype=np.int64)
-        kk = np.array([k for _, k, _ in self.gain_numerators], dtype=np.int64)
-        ek = np.array([e for _, _, e in self.gain_numerators], dtype=np.int64)
+        sign = np.array([s for s, _, _ in gains], dtype=np.int64)
+        kk = np.array([k for _, k, _ in gains], dtype=np.int64)
+        ek = np.array([e for _, _, e in gains], dtype=np.int64)
         m, e = norm_reciprocal(
             kk, ek + self.stat_frac, a + self.eps_code, self.scale_mantissa_bits, self.rounding
         )
@@ -502,6 +628,7 @@ class NormConfig:
     def derived(self) -> dict[str, Any]:
         """Every derived quantity, for `streamnorm config --check` and the hardware manifest."""
         d: dict[str, Any] = {
+            "beats_per_step": self.beats_per_step,
             "window": self.window,
             "guard_bits": self.guard_bits,
             "stat_frac": self.stat_frac,
@@ -509,12 +636,23 @@ class NormConfig:
             "max_gain_lsb": self.max_gain,
             "scale_mantissa_bits": self.scale_mantissa_bits,
             "gain_numerator_bits": self.gain_numerator_bits,
+            "gamma_fmt": {"width": self.gamma_fmt.width, "frac": self.gamma_fmt.frac},
+            "gamma_codes": list(self.gamma_codes),
+            "gaussian_code": {"code": self.gaussian_code[0], "frac": self.gaussian_code[1]},
             "shift_range": list(self.shift_range),
             "sum_x_width": self.sum_x_width,
             "mean_width": self.mean_width,
             "dev_stat_width": self.dev_stat_width,
             "product_width": self.product_width,
         }
+        for key in ("decay_coefficient", "mix_coefficient"):
+            c = getattr(self, key)
+            if c is not None:
+                d[key] = c.to_json()
+        if self.long_term:
+            d["decay_guard_bits"] = self.decay_guard_bits
+        if self.coefficient_product_bits:
+            d["coefficient_product_bits"] = self.coefficient_product_bits
         if self.p == 1:
             d |= {"dev_width": self.dev_width, "sum_dev_width": self.sum_dev_width}
         else:
@@ -525,3 +663,69 @@ class NormConfig:
                 "second_moment_width": self.second_moment_width,
             }
         return d
+
+
+def _width_limits(cfg: NormConfig) -> list[tuple[str, int]]:
+    """The derived widths that must stay within `MAX_INTERNAL_WIDTH`, by name."""
+    return [
+        ("product_width", cfg.product_width),
+        ("sum_dev_width", cfg.mean_width + cfg.window_log2),
+        ("sum_dev_width", cfg.sum_dev_width),
+        ("dev_stat_width", cfg.dev_stat_width + 1),
+        # the reciprocal's dividend: an M-bit quotient of a denominator of bits(A_max + eps)
+        ("reciprocal_width", cfg.scale_mantissa_bits + cfg.denominator_width + 1),
+        # a coefficient times a difference of two statistics (the mean's, the deviation's)
+        ("coefficient_product_width", cfg.mean_width + cfg.coefficient_product_bits),
+        ("coefficient_product_width", cfg.dev_stat_width + cfg.coefficient_product_bits),
+    ]
+
+
+#: Fields that drive the derived widths, tried one at a time at their defaults to find the culprit.
+_WIDTH_DRIVERS = (
+    "eps",
+    "gamma",
+    "out_fmt.frac",
+    "in_fmt.frac",
+    "in_fmt.width",
+    "out_fmt.width",
+    "window_log2",
+    "decay_log2",
+    "decay",
+)
+
+
+def _field_value(cfg: NormConfig, path: str) -> Any:
+    key, _, sub = path.partition(".")
+    v = getattr(cfg, key)
+    return getattr(v, sub) if sub else v
+
+
+def _with_field(cfg: NormConfig, path: str, value: Any) -> NormConfig:
+    """`cfg` with one field replaced, not validated (its derived properties only are read)."""
+    clone = object.__new__(NormConfig)
+    clone.__dict__.update({f.name: getattr(cfg, f.name) for f in fields(cfg)})
+    key, _, sub = path.partition(".")
+    if sub:
+        fmt = getattr(cfg, key)
+        value = QFormat(value if sub == "width" else fmt.width, value if sub == "frac" else fmt.frac)
+    clone.__dict__[key] = value
+    return clone
+
+
+def _width_culprit(cfg: NormConfig, name: str) -> tuple[str, Any, int]:
+    """The field whose default value shrinks the failing width most: (field, default, new width)."""
+    default_cfg = NormConfig()
+    best: tuple[str, Any, int] | None = None
+    for path in _WIDTH_DRIVERS:
+        default = _field_value(default_cfg, path)
+        if _field_value(cfg, path) == default:
+            continue
+        try:
+            width = dict(_width_limits(_with_field(cfg, path, default)))[name]
+        except (ValueError, OverflowError, ZeroDivisionError):
+            continue
+        if best is None or width < best[2]:
+            best = (path, default, width)
+    if best is None:  # every driver is at its default: the format itself is too wide
+        return "in_fmt.width", 16, dict(_width_limits(cfg))[name]
+    return best

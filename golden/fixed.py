@@ -6,8 +6,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import stages
-from .config import NormConfig
 from .formats import Rounding
+from .params import Params
 from .stream import StreamNormBase
 
 __all__ = ["FixedStreamNorm"]
@@ -19,11 +19,19 @@ class FixedStreamNorm(StreamNormBase):
     `process(codes)` takes int codes of `cfg.in_fmt`, shape (T, C), and returns int64 codes of
     `cfg.out_fmt`, shape (T, C). `overflow` is the sticky output-overflow flag (`overflow_count`
     counts the words that saturated or wrapped); `reset()` clears it with the statistics.
+    `set_params`, `set_stats` and `stats` are the run-time registers' view (spec §4).
     """
 
-    def __init__(self, cfg: NormConfig) -> None:
-        self._beta = np.array(cfg.beta_codes, dtype=np.int64)
-        super().__init__(cfg)
+    def _use_params(self, params: Params) -> None:
+        self._beta = np.array(params.beta_codes, dtype=np.int64)
+
+    def _from_stat_codes(
+        self, mean: np.ndarray | None, dev_stat: np.ndarray | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if dev_stat is None or self.cfg.p == 1:
+            return mean, dev_stat
+        root = dev_stat >> (self.cfg.guard_bits - self.cfg.square_guard_bits)  # exact: checked
+        return mean, root * root
 
     def _prepare(self, x: npt.ArrayLike) -> np.ndarray:
         codes = np.asarray(x)
@@ -58,25 +66,25 @@ class FixedStreamNorm(StreamNormBase):
         return stages.short_term_dev(self.cfg, sum_dev)
 
     def _long_term(self, long: np.ndarray, short: np.ndarray) -> np.ndarray:
-        return stages.long_term(self.cfg, long, short)
+        return stages.long_term(self.cfg, long, short, self._params.decay)
 
-    def _long_term_run(self, short: np.ndarray, long: np.ndarray | None) -> np.ndarray:
+    def _long_term_run(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
         # Same arithmetic as stages.long_term, unrolled into in-place operations: this loop over
         # windows is the model's only per-window Python loop, so each NumPy call counts.
         cfg = self.cfg
-        d = cfg.decay_log2
-        assert d is not None
+        decay = self._params.decay
+        assert decay is not None
+        code, d = decay.code, decay.frac
         hist = np.empty_like(short)
-        if self.windows_completed == 0:
-            hist[0] = short[0]
-        else:
-            hist[0] = self._long_term(np.asarray(long), short[0])
+        hist[0] = self._first_long_term(long, short[0])
         odd = np.empty_like(short[0])
         half = 1 << (d - 1)
         prev = hist[0]
         for w in range(1, short.shape[0]):
             row = hist[w]
             np.subtract(short[w], prev, out=row)
+            if code != 1:
+                row *= code
             if cfg.rounding is Rounding.HALF_UP:
                 row += half
             elif cfg.rounding is Rounding.HALF_EVEN:
@@ -90,13 +98,13 @@ class FixedStreamNorm(StreamNormBase):
         return hist
 
     def _mix(self, long: np.ndarray | None, short: np.ndarray) -> np.ndarray:
-        return stages.mix(self.cfg, long, short)
+        return stages.mix(self.cfg, long, short, self._params.mix)
 
     def _to_dev_stat(self, stat: np.ndarray) -> np.ndarray:
         return stages.to_dev_stat(self.cfg, stat)
 
     def _scale(self, dev_stat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return stages.scale(self.cfg, dev_stat)
+        return stages.scale(self.cfg, dev_stat, self._params.gains)
 
     def _output(
         self, centered: np.ndarray, mantissa: np.ndarray, shift: np.ndarray

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .config import NormConfig
+from .params import Params
 from .stream import StreamNormBase
 
 __all__ = ["FloatStreamNorm"]
@@ -16,15 +16,25 @@ class FloatStreamNorm(StreamNormBase):
 
     `process(x)` takes (T, C) values in input units and returns (T, C) values in output units.
     The scale is the exact ``gamma*g/(a + eps)`` even when the configuration says ``pow2``, so the
-    price of ``pow2`` shows up when the two models are compared.
+    price of ``pow2`` shows up when the two models are compared. The decay and mix weights are the
+    coefficients as quantized (the registers' values), so the comparison measures the arithmetic.
+    `set_params` and `set_stats` take what the fixed-point model takes (stat codes are read as
+    ``code * 2**-stat_frac``); `stats` returns input units.
     """
 
-    def __init__(self, cfg: NormConfig) -> None:
-        c = cfg.channels
-        gamma = np.broadcast_to(np.asarray(cfg.gamma, dtype=np.float64), (c,))
-        self._gain = gamma * cfg.gaussian_factor
-        self._beta = np.broadcast_to(np.asarray(cfg.beta, dtype=np.float64), (c,)).copy()
-        super().__init__(cfg)
+    def _use_params(self, params: Params) -> None:
+        self._gain = np.array(params.gamma) * self.cfg.gaussian_factor
+        self._beta = np.array(params.beta)
+        self._decay = None if params.decay is None else params.decay.value
+        self._mix_weight = None if params.mix is None else params.mix.value
+
+    def _from_stat_codes(
+        self, mean: np.ndarray | None, dev_stat: np.ndarray | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        lsb = 2.0**-self.cfg.stat_frac
+        m = None if mean is None else mean * lsb
+        a = None if dev_stat is None else dev_stat * lsb
+        return m, (a if a is None or self.cfg.p == 1 else a * a)
 
     def _prepare(self, x: npt.ArrayLike) -> np.ndarray:
         v = np.asarray(x, dtype=np.float64)
@@ -55,15 +65,15 @@ class FloatStreamNorm(StreamNormBase):
         return sum_dev / self.cfg.window
 
     def _long_term(self, long: np.ndarray, short: np.ndarray) -> np.ndarray:
-        assert self.cfg.decay_log2 is not None
-        return long + (short - long) * 2.0**-self.cfg.decay_log2
+        assert self._decay is not None
+        return long + (short - long) * self._decay
 
     def _mix(self, long: np.ndarray | None, short: np.ndarray) -> np.ndarray:
         if long is None:
             return short
-        if self.cfg.mix_log2 is None:
+        if self._mix_weight is None:
             return long
-        return long + (short - long) * 2.0**-self.cfg.mix_log2
+        return long + (short - long) * self._mix_weight
 
     def _to_dev_stat(self, stat: np.ndarray) -> np.ndarray:
         return stat if self.cfg.p == 1 else np.sqrt(stat)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ __all__ = [
     "isqrt",
     "mul_shift_round",
     "norm_reciprocal",
+    "quantize_real",
     "shift_round",
 ]
 
@@ -167,6 +169,20 @@ class QFormat:
     ) -> IntArray:
         """Quantize reals to int64 codes of this format."""
         return self.quantize_report(x, rounding, overflow)[0]
+
+
+def quantize_real(v: float | Fraction, frac: int, rounding: Rounding) -> int:
+    """One exact real to an integer code with `frac` fraction bits (a Python int, any size).
+
+    For the constants and run-time parameters (gamma, Kc, beta, coefficients), quantized once each.
+    """
+    q = Fraction(v) * Fraction(2) ** frac
+    floor, rem = divmod(q.numerator, q.denominator)
+    if rounding is Rounding.TRUNCATE or 2 * rem < q.denominator:
+        return floor
+    if 2 * rem > q.denominator or rounding is Rounding.HALF_UP:
+        return floor + 1
+    return floor + (floor & 1)
 
 
 def _round_float(v: npt.NDArray[np.float64], rounding: Rounding) -> IntArray:

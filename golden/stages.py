@@ -7,10 +7,14 @@ called, with the configuration's rounding mode.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .coefficients import Coefficient
 from .config import NormConfig
 from .formats import IntArray, apply_overflow, isqrt, shift_round
+from .gain import Gain
 
 __all__ = [
     "center",
@@ -22,6 +26,7 @@ __all__ = [
     "short_term_dev",
     "short_term_mean",
     "to_dev_stat",
+    "weighted_step",
 ]
 
 
@@ -55,19 +60,33 @@ def short_term_dev(cfg: NormConfig, sum_dev: IntArray) -> IntArray:
     return shift_round(sum_dev, cfg.window_log2, cfg.rounding)
 
 
-def long_term(cfg: NormConfig, long: IntArray, short: IntArray) -> IntArray:
-    """Window end, after the first window: ``l + rnd_d(s - l)`` (same for mean and deviation)."""
-    assert cfg.decay_log2 is not None
-    return long + shift_round(short - long, cfg.decay_log2, cfg.rounding)
+def weighted_step(cfg: NormConfig, long: IntArray, short: IntArray, weight: Coefficient) -> IntArray:
+    """``l + rnd_Fc(cc*(s - l))``: one exact product, one rounding (for a shift, ``l + rnd_d(s - l)``)."""
+    diff = np.asarray(short) - long
+    if not weight.is_shift:
+        diff = diff * weight.code
+    return long + shift_round(diff, weight.frac, cfg.rounding)
 
 
-def mix(cfg: NormConfig, long: IntArray | None, short: IntArray) -> IntArray:
-    """The statistic in force: short-term alone, long-term alone, or ``l + rnd_j(s - l)``."""
+def long_term(cfg: NormConfig, long: IntArray, short: IntArray, decay: Coefficient | None = None) -> IntArray:
+    """Window end, with long-term state: ``l + rnd_Fd(cd*(s - l))`` (same for mean and deviation),
+    with the decay in force (the configuration's unless given)."""
+    weight = cfg.decay_coefficient if decay is None else decay
+    assert weight is not None
+    return weighted_step(cfg, long, short, weight)
+
+
+def mix(
+    cfg: NormConfig, long: IntArray | None, short: IntArray, weight: Coefficient | None = None
+) -> IntArray:
+    """The statistic in force: short-term alone, long-term alone, or ``l + rnd_Fm(cm*(s - l))`` with
+    the mix in force (the configuration's unless given)."""
     if long is None:
         return short
-    if cfg.mix_log2 is None:
+    weight = cfg.mix_coefficient if weight is None else weight
+    if weight is None:
         return long
-    return long + shift_round(short - long, cfg.mix_log2, cfg.rounding)
+    return weighted_step(cfg, long, short, weight)
 
 
 def to_dev_stat(cfg: NormConfig, stat: IntArray) -> IntArray:
@@ -77,9 +96,12 @@ def to_dev_stat(cfg: NormConfig, stat: IntArray) -> IntArray:
     return isqrt(stat, cfg.rounding) << (cfg.guard_bits - cfg.square_guard_bits)
 
 
-def scale(cfg: NormConfig, dev_stat: IntArray) -> tuple[IntArray, IntArray]:
-    """Per-window reciprocal: ``(ms, t)`` with ``r = gamma*g/(A + eps)`` ~ ``ms * 2^-t`` (spec §3)."""
-    return cfg.scale_for(dev_stat)
+def scale(
+    cfg: NormConfig, dev_stat: IntArray, gains: Sequence[Gain] | None = None
+) -> tuple[IntArray, IntArray]:
+    """Per-window reciprocal: ``(ms, t)`` with ``r = Kc/(A + eps)`` ~ ``ms * 2^-t`` (spec §3), with
+    the gains in force (the configuration's unless given)."""
+    return cfg.scale_for(dev_stat, gains)
 
 
 def output(

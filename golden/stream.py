@@ -1,8 +1,9 @@
 """The stream engine shared by the fixed-point model and its float twin.
 
 It owns everything that is about *time*: windows, the statistics in force for each sample, freeze,
-reset and chunking (spec §4). The arithmetic of each stage is supplied by the subclass, so the
-fixed-point and float models cannot drift apart in their timing.
+reset, chunking, and when run-time parameters and statistics writes take effect (spec §4). The
+arithmetic of each stage is supplied by the subclass, so the fixed-point and float models cannot
+drift apart in their timing.
 
 Vectorization: the only Python loop runs over completed windows (the long-term recurrences);
 sums, deviations and outputs are whole-array operations.
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .config import NormConfig
+from .params import Params, stat_codes
 
 __all__ = ["StatsTrace", "StreamNormBase"]
 
@@ -103,16 +105,31 @@ class StreamNormBase(ABC):
     def _initial_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """(mean, scale statistic) in force before the first window: 0 and 1.0 in input units."""
 
+    @abstractmethod
+    def _use_params(self, params: Params) -> None:
+        """Take the run-time parameters in force (gains, offsets, coefficients) for the stages."""
+
+    @abstractmethod
+    def _from_stat_codes(
+        self, mean: np.ndarray | None, dev_stat: np.ndarray | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Statistics-grid codes (mean, A) to this model's mean and scale statistic (V for p = 2)."""
+
     # ---- state -------------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to the initial state (spec §4): no completed window, initial statistics, flag clear."""
+        """Back to the initial state (spec §4): no completed window, no long-term state, initial
+        statistics, the configuration's parameters, flag clear."""
+        self._params = self.cfg.initial_params
+        self._use_params(self._params)
         mean, stat = self._initial_stats()
         self._mean = mean
         self._stat = stat
-        self._mantissa, self._shift = self._scale(self._to_dev_stat(stat[None]))
-        self._mantissa, self._shift = self._mantissa[0], self._shift[0]
-        self._long_mean: np.ndarray | None = None
-        self._long_stat: np.ndarray | None = None
+        self._mantissa, self._shift = self._scale_in_force(stat)
+        # Long-term statistics per channel, meaningful where `_long_ready` (a window has ended or
+        # a statistics write gave them): elsewhere the next window end initialises them.
+        self._long_mean = np.zeros_like(mean)
+        self._long_stat = np.zeros_like(stat)
+        self._long_ready = np.zeros(self.cfg.channels, dtype=bool)
         self._sum_x = np.zeros_like(mean)
         self._sum_dev = np.zeros_like(stat)
         self._pos = 0
@@ -120,10 +137,72 @@ class StreamNormBase(ABC):
         self.overflow = False
         self.overflow_count = 0
 
+    def _scale_in_force(self, stat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mantissa, shift = self._scale(self._to_dev_stat(stat[None]))
+        return mantissa[0], shift[0]
+
     @property
     def window_position(self) -> int:
         """Active time steps in the current, unfinished window."""
         return self._pos
+
+    # ---- run-time parameters and statistics (spec §4); each applies from the next time step ----
+    @property
+    def params(self) -> Params:
+        """The run-time parameters in force, as the registers hold them."""
+        return self._params
+
+    def set_params(self, **fields: Any) -> None:
+        """Set `gamma`, `beta` (a scalar or one per channel), `decay`, `mix` (where configured as
+        values) from the next time step on, quantized as the registers hold them.
+
+        All fields are checked before any is taken; a ParameterError names the first refused one.
+        A gamma change recomputes the scale in force from the deviation statistic in force.
+        """
+        self._params = self._params.updated(self.cfg, **fields)
+        self._use_params(self._params)
+        if "gamma" in fields:
+            self._mantissa, self._shift = self._scale_in_force(self._stat)
+
+    def set_stats(
+        self,
+        mean: npt.ArrayLike | None = None,
+        dev_stat: npt.ArrayLike | None = None,
+        channels: npt.ArrayLike | None = None,
+    ) -> None:
+        """Load statistics-grid codes (`mean` Mu, `dev_stat` A; a scalar or one per listed channel)
+        into every channel or the listed `channels`, from the next time step on.
+
+        The loaded values are in force and are the long-term state, and the channel counts as
+        having completed a window; the window being accumulated is kept (spec §4).
+        """
+        ch, mean_codes, dev_codes = stat_codes(self.cfg, mean, dev_stat, channels)
+        mean_new, stat_new = self._from_stat_codes(mean_codes, dev_codes)
+        if self.cfg.long_term:
+            # A statistic left out keeps its long-term state, or starts it from its value in force.
+            fresh = ~self._long_ready[ch]
+            self._long_mean = self._long_mean.copy()
+            self._long_stat = self._long_stat.copy()
+            self._long_mean[ch] = (
+                np.where(fresh, self._mean[ch], self._long_mean[ch]) if mean_new is None else mean_new
+            )
+            self._long_stat[ch] = (
+                np.where(fresh, self._stat[ch], self._long_stat[ch]) if stat_new is None else stat_new
+            )
+            self._long_ready = self._long_ready.copy()
+            self._long_ready[ch] = True
+        if mean_new is not None:
+            self._mean = self._mean.copy()
+            self._mean[ch] = mean_new
+        if stat_new is not None:
+            self._stat = self._stat.copy()
+            self._stat[ch] = stat_new
+            self._mantissa, self._shift = self._scale_in_force(self._stat)
+
+    def stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, dev_stat)`` in force per channel: what the next sample is normalized with, as the
+        trace gives them (fixed: int64 codes of the statistics grid; float: input units)."""
+        return self._mean.copy(), self._to_dev_stat(self._stat[None])[0].copy()
 
     # ---- public API --------------------------------------------------------------------------
     def process(self, x: npt.ArrayLike, freeze: npt.ArrayLike | bool | None = None) -> np.ndarray:
@@ -234,6 +313,8 @@ class StreamNormBase(ABC):
             self._sum_x, self._sum_dev = np.zeros_like(self._sum_x), np.zeros_like(self._sum_dev)
         self._pos = (self._pos + n_act) % window
         self.windows_completed += n_end
+        if n_end and self.cfg.long_term:
+            self._long_ready = np.ones(cfg.channels, dtype=bool)
         self._mean, self._stat = mean_hist[-1], stat_hist[-1]
         self._mantissa, self._shift = mant_hist[-1], shift_hist[-1]
         return y, tr
@@ -250,20 +331,26 @@ class StreamNormBase(ABC):
         sums[0] += carried
         return sums
 
-    def _long_term_run(self, short: np.ndarray, long: np.ndarray | None) -> np.ndarray:
+    def _first_long_term(self, long: np.ndarray, short: np.ndarray) -> np.ndarray:
+        """The first window end of a run: update where a channel has long-term state, else start it."""
+        ready = self._long_ready
+        if ready.all():
+            return self._long_term(long, short)
+        if not ready.any():
+            return short.copy()
+        return np.where(ready, self._long_term(long, short), short)
+
+    def _long_term_run(self, short: np.ndarray, long: np.ndarray) -> np.ndarray:
         """long_term over a run of completed windows: one row per window (the only per-window loop)."""
         hist = np.empty_like(short)
-        first = self.windows_completed == 0
-        for w in range(short.shape[0]):
-            long = short[w] if (first and w == 0) else self._long_term(long, short[w])
-            hist[w] = long
+        hist[0] = self._first_long_term(long, short[0])
+        for w in range(1, short.shape[0]):
+            hist[w] = self._long_term(hist[w - 1], short[w])
         return hist
 
-    def _recurrence(self, short: np.ndarray, long: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def _recurrence(self, short: np.ndarray, long: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """long_term and mix over a run of completed windows; returns (in-force history, last long)."""
-        if not self.cfg.long_term:
-            return short, None
-        if short.shape[0] == 0:
+        if not self.cfg.long_term or short.shape[0] == 0:
             return short, long
         long_hist = self._long_term_run(short, long)
         return self._mix(long_hist, short), long_hist[-1]

@@ -13,11 +13,13 @@ from streamnorm.golden import Overflow, QFormat, Rounding
 __all__ = [
     "abs_value",
     "any_bits_below",
-    "leading_zeros_by_chunk",
-    "leading_zeros_from_chunks",
-    "overflow_to",
+    "leading_zeros_chunks",
+    "leading_zeros_combine",
+    "overflow_select",
     "shift_round",
     "shift_round_mirrored",
+    "toward_finish",
+    "toward_parts",
 ]
 
 
@@ -37,6 +39,38 @@ def shift_round(v: ValueLike, s: int, rounding: Rounding) -> Value:
     # half-even: add half - 1, plus the bit that becomes the quotient's LSB; choosing the addend
     # with a multiplexer keeps it one adder (one carry chain) rather than two.
     return (v + Mux(v[s], half, half - 1)) >> s
+
+
+def _signed(v: ValueLike) -> Value:
+    """`v` as a signed value of the same number (an unsigned one gains a zero sign bit)."""
+    v = Value.cast(v)
+    return v if v.shape().signed else Cat(v, Const(0, 1)).as_signed()
+
+
+def toward_parts(long: ValueLike, short: ValueLike, s: int, rounding: Rounding) -> tuple[Value, Value, Value]:
+    """First stage of ``long + rnd_s(short - long)`` (the long-term update, the mix) as one sum:
+    since ``long`` is an integer, that is ``floor(((long << s) - long + short + c) / 2^s)`` with
+    the rounding's addend ``c`` (0; ``2^(s-1)``; or ``2^(s-1) - 1`` plus bit s of
+    ``short - long`` for half-even, from a subtraction of s + 1 bits only). Returns the two terms
+    and the carry-in, each one adder or none: register them and finish with `toward_finish`."""
+    long, short = _signed(long), _signed(short)
+    a = (long << s) - long
+    if s == 0 or rounding is Rounding.TRUNCATE:
+        return a, short, Const(0, 1)
+    half = 1 << (s - 1)
+    if rounding is Rounding.HALF_UP:
+        return a, short + half, Const(0, 1)
+    low = (short[: s + 1] - long[: s + 1])[s]  # bit s of short - long
+    return a, short + (half - 1), low
+
+
+def toward_finish(a: ValueLike, b: ValueLike, carry: ValueLike, s: int, width: int) -> Value:
+    """Second stage: ``(a + b + carry) >> s`` at `width` bits (the result lies between the two
+    statistics, so it fits their width)."""
+    # Only the sum's low width + s bits reach the result, so the adder works at that width
+    # (modular addition): no sign extension, which Verilator also reads as a combinational loop.
+    n = width + s
+    return (Value.cast(a)[:n] + Value.cast(b)[:n] + carry)[s:n]
 
 
 def shift_round_mirrored(v: ValueLike, s: int, rounding: Rounding) -> Value:
@@ -59,29 +93,39 @@ def abs_value(v: ValueLike) -> Value:
     return Mux(v[-1], -v, v)[:width].as_unsigned()
 
 
-def leading_zeros_by_chunk(v: ValueLike, chunk: int = 8) -> tuple[list[Value], list[Value]]:
-    """First half of a two-stage leading-zero count: per `chunk`-bit group from the top, whether it
-    has a set bit and its own leading-zero count (small, shallow logic; register the results)."""
+def leading_zeros_chunks(v: ValueLike, chunk: int = 4) -> tuple[list[Value], list[Value]]:
+    """First level of a leading-zero count: per `chunk`-bit group of `v` from the top (`v`'s width
+    a multiple of `chunk`, a power of two), whether it has a set bit and, if it has, the zeros
+    above that bit (log2(chunk) bits: one look-up table per bit)."""
     v = Value.cast(v)
-    width = len(v)
+    bits = (chunk - 1).bit_length()
     anys, counts = [], []
-    for top in range(width, 0, -chunk):
-        group = v[max(0, top - chunk) : top]
-        g = len(group)
-        count: Value = Const(g, range(g + 1))
-        for i in range(g):  # the highest set bit wins: scan from the bottom
-            count = Mux(group[i], g - 1 - i, count)
+    for top in range(len(v), 0, -chunk):
+        group = v[top - chunk : top]
+        count: Value = Const(0, bits)
+        for i in range(chunk):  # the highest set bit wins: scan from the bottom
+            count = Mux(group[i], chunk - 1 - i, count)
         anys.append(group.any())
         counts.append(count)
     return anys, counts
 
 
-def leading_zeros_from_chunks(anys: list[Value], counts: list[Value], width: int, chunk: int = 8) -> Value:
-    """Second half: the first group (from the top) with a set bit decides; all zero gives `width`."""
-    total: Value = Const(width, range(width + 1))
-    for k in reversed(range(len(anys))):
-        total = Mux(anys[k], k * chunk + counts[k], total)
-    return total
+def leading_zeros_combine(
+    anys: list[Value], counts: list[Value], fan: int = 4
+) -> tuple[list[Value], list[Value]]:
+    """Next level: `fan` neighbouring groups (from the top) at a time; within a group of them,
+    the first with a set bit decides, and its index goes above its count (a concatenation: the
+    groups are a power of two wide, so no addition). Two levels of logic for ``fan = 4``."""
+    out_any, out_count = [], []
+    index_bits = (fan - 1).bit_length()
+    for g in range(0, len(anys), fan):
+        a, c = anys[g : g + fan], counts[g : g + fan]
+        total: Value = Cat(c[-1], Const(len(a) - 1, index_bits))
+        for k in reversed(range(len(a) - 1)):
+            total = Mux(a[k], Cat(c[k], Const(k, index_bits)), total)
+        out_any.append(Cat(*a).any())
+        out_count.append(total)
+    return out_any, out_count
 
 
 def any_bits_below(v: ValueLike, n: ValueLike, max_n: int) -> Value:
@@ -96,13 +140,17 @@ def any_bits_below(v: ValueLike, n: ValueLike, max_n: int) -> Value:
     return Cat(*terms).any()
 
 
-def overflow_to(v: ValueLike, fmt: QFormat, overflow: Overflow) -> tuple[Value, Value]:
-    """Bring `v` into `fmt` by saturation or wrap-around; also return the out-of-range flag."""
-    v = Value.cast(v)
-    lo, hi = fmt.min_code, fmt.max_code
-    out_of_range = (v < lo) | (v > hi)
+def overflow_select(
+    low: Value, negative: Value, top_any: Value, top_all: Value, fmt: QFormat, overflow: Overflow
+) -> tuple[Value, Value]:
+    """Bring a signed value into `fmt` by saturation or wrap-around, from its parts: its low
+    `fmt.width` bits, its sign, and whether any and whether all of its bits from the format's sign
+    bit up are set (it is in range exactly when those bits are all equal). Also the out-of-range
+    flag. The reductions come from the stage before, so this is one multiplexer per bit."""
     shape = signed(fmt.width)
+    out_of_range = top_any & ~top_all
+    low = Value.cast(low)[: fmt.width].as_signed()
     if overflow is Overflow.SATURATE:
-        clamped = Mux(v < lo, Const(lo, shape), Mux(v > hi, Const(hi, shape), v[: fmt.width].as_signed()))
-        return clamped, out_of_range
-    return v[: fmt.width].as_signed(), out_of_range
+        rail = Mux(negative, Const(fmt.min_code, shape), Const(fmt.max_code, shape))
+        return Mux(out_of_range, rail, low), out_of_range
+    return low, out_of_range

@@ -12,20 +12,24 @@ __all__ = ["Sequencer"]
 
 
 class Sequencer(wiring.Component):
-    """Counts channels and windows and tags each accepted sample (all outputs are for this cycle).
+    """Counts beats and windows and tags each accepted beat (all outputs are for this cycle).
 
-    Channels arrive interleaved c0, c1, ..., c(C-1); the channel is this counter, not ``s_axis_tlast``.
-    `freeze` is sampled with each channel-0 word and holds for that time step, so a time step is
-    frozen as a whole (docs/spec.md §4). Tags of the accepted sample:
+    Channels arrive interleaved c0, c1, ..., c(C-1), `lanes` of them per beat: beat b of a time
+    step carries channels b*P .. b*P+P-1, so `channel` counts beats (it is the channel itself when
+    P = 1, and the address of the beat's channels in every lane's memories); the count is this
+    counter, not ``s_axis_tlast``. `freeze` is sampled with each beat 0 and holds for that time
+    step, so a time step is frozen as a whole (docs/spec.md §4). Tags of the accepted beat:
 
     * `start` / `end`: first / last active time step of a window (never when frozen);
     * `warm`: a window has completed since reset, so the statistics in force come from memory
       (otherwise the initial values apply, and a window end initialises the long-term statistics);
-    * `last`: channel C-1, for ``m_axis_tlast``.
+    * `parity`: the number of windows completed before this time step, modulo 2: which of the two
+      copies of the scale in force the beat reads (`scale_service`);
+    * `last`: the beat carrying channel C-1, for ``m_axis_tlast``.
     """
 
     def __init__(self, cfg: NormConfig) -> None:
-        self._channels = cfg.channels
+        self._channels = cfg.beats_per_step
         self._window = cfg.window
         super().__init__(
             {
@@ -33,11 +37,12 @@ class Sequencer(wiring.Component):
                 "ready": In(1),
                 "freeze": In(1),
                 "accept": Out(1),
-                "channel": Out(range(max(2, cfg.channels))),
+                "channel": Out(range(max(2, cfg.beats_per_step))),
                 "frozen": Out(1),
                 "start": Out(1),
                 "end": Out(1),
                 "warm": Out(1),
+                "parity": Out(1),
                 "last": Out(1),
             }
         )
@@ -61,5 +66,5 @@ class Sequencer(wiring.Component):
             with m.If(self.last & ~self.frozen):
                 m.d.sync += pos.eq(Mux(pos == n - 1, 0, pos + 1))
                 with m.If(pos == n - 1):
-                    m.d.sync += self.warm.eq(1)
+                    m.d.sync += [self.warm.eq(1), self.parity.eq(~self.parity)]
         return m

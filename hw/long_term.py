@@ -8,9 +8,10 @@ from amaranth.lib.wiring import In, Out
 
 from streamnorm.golden import Rounding
 
-from .arith import shift_round
+from .arith import toward_finish, toward_parts
 from .channel_memory import ChannelMemory
 from .pipeline import load_when
+from .primitives import DspStyle
 
 __all__ = ["LongTerm"]
 
@@ -18,15 +19,17 @@ __all__ = ["LongTerm"]
 class LongTerm(wiring.Component):
     """Long-term statistic per channel, updated at window ends.
 
-    Timing: `addr` at stage s; `short`, `first` and `update` at s + 1; the new value is written
-    back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update reads
-    the old value, takes the difference, shifts it with rounding and adds; ``span - 1`` registers
-    cut that chain, first after the memory read, then after the difference, then after the
-    rounding, then after the sum (so the write into LUT RAM, far from the adder, has a cycle of
-    its own), so each stage holds one carry chain at most.
+    Timing: `addr` at stage s; `short`, `first` and `update` at ``s + lead`` (the memory's read,
+    `ChannelMemory.read_latency_for`, unregistered when the span is 1); the new value is written
+    back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update is one
+    sum of two terms (`arith.toward_parts`: ``(old << d) - old`` and the short-term value with the
+    rounding's addend), taken from the old value (replaced by the short-term one on a first
+    window, so the update adds rnd_d(0) = 0); ``span - lead`` registers cut it, after the terms and
+    after the sum (so the write into memory, far from the adder, has a cycle of its own), so each
+    stage holds one carry chain at most.
     Between two updates of one channel there are at least ``N*C`` cycles (one window of every
-    channel), so `span` may be anything up to ``N*C``: the generator picks ``min(5, N*C)`` (k = 0
-    with C = 1 leaves one cycle for the whole update).
+    channel), so `span` may be anything up to ``N*C`` (`span_for`; k = 0 with C = 1 leaves one
+    cycle for the whole update).
     On a channel's first window since reset the long-term value is initialised to the short-term one.
 
     Parameters
@@ -37,18 +40,54 @@ class LongTerm(wiring.Component):
         C, d and the rounding mode.
     span:
         1 to 5: cycles from reading the old value to writing the new one.
+    apart:
+        The fewest cycles between two updates of one channel (N*C for the core).
     """
 
-    MAX_SPAN = 5  #: read, difference, rounding, sum, write: one register after each
+    #: After the read: the sum's two terms, then the sum, a register after each.
+    UPDATE_STAGES = 2
 
-    def __init__(self, shape: Shape, channels: int, decay_log2: int, rounding: Rounding, span: int) -> None:
-        if not 1 <= span <= self.MAX_SPAN:
-            raise ValueError(f"LongTerm span must be 1 to {self.MAX_SPAN}, not {span}")
+    @staticmethod
+    def span_for(channels: int, apart: int) -> int:
+        """Cycles from the read to the write: the read and the three update stages, or all the
+        cycles between two updates of a channel when there are fewer."""
+        return min(ChannelMemory.read_latency_for(channels) + LongTerm.UPDATE_STAGES, apart)
+
+    @staticmethod
+    def lead_for(channels: int, span: int) -> int:
+        """Stages the address comes before `short`, `first` and `update`: the memory's read
+        (registered, unless the whole update must fit one cycle)."""
+        return ChannelMemory.read_latency_for(channels, registered=span >= 2)
+
+    @staticmethod
+    def latency_for(span: int) -> int:
+        """Cycles from the address to `long`: the update's span, then its output register."""
+        return span + 1
+
+    def __init__(
+        self,
+        shape: Shape,
+        channels: int,
+        decay_log2: int,
+        rounding: Rounding,
+        span: int,
+        apart: int,
+        style: DspStyle = DspStyle.GENERIC,
+    ) -> None:
+        self._style = style
+        longest = self.span_for(channels, apart)
+        if not self.lead_for(channels, span) <= span <= longest:
+            raise ValueError(f"LongTerm span must be at most {longest} (and cover the read), not {span}")
+        # a channel is read again for its next update only `apart` cycles later: the read must see
+        # a write of that same cycle only when the update takes all of them
+        self._transparent = apart <= span
         self._shape = Shape.cast(shape)
         self._channels = channels
         self._d = decay_log2
         self._rounding = rounding
         self.span = span
+        self.lead = self.lead_for(channels, span)
+        self.latency = self.latency_for(span)
         super().__init__(
             {
                 "addr": In(range(max(2, channels))),
@@ -61,13 +100,22 @@ class LongTerm(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        m.submodules.mem = mem = ChannelMemory(self._shape, self._channels, transparent=True)
+        m.submodules.mem = mem = ChannelMemory(
+            self._shape,
+            self._channels,
+            transparent=self._transparent,
+            registered=self.span >= 2,
+            style=self._style,
+        )
         m.d.comb += mem.rd_addr.eq(self.addr)
-        addr = Signal.like(self.addr, reset_less=True)
-        m.d.sync += addr.eq(self.addr)  # follows the channel every cycle, like the read
-        # Values of the step at stage s+1; `step` registers them when the span allows a cut (the
-        # data only on an update, so an idle statistic does not toggle).
-        cuts = self.span - 1
+        addr = Value.cast(self.addr)
+        for i in range(self.lead):  # follows the channel every cycle, like the read
+            nxt = Signal.like(self.addr, reset_less=True, name=f"addr{i + 1}")
+            m.d.sync += nxt.eq(addr)
+            addr = nxt
+        # Values of the step at stage s + lead; `step` registers them when the span allows a cut
+        # (the data only on an update, so an idle statistic does not toggle).
+        cuts = self.span - self.lead
 
         def step(update: Value, *values: Value) -> tuple[Value, list[Value]]:
             nonlocal cuts
@@ -78,13 +126,14 @@ class LongTerm(wiring.Component):
             m.d.sync += update_next.eq(update)
             return update_next, [load_when(m, update, v) for v in values]
 
-        short, old, first, update, wa = self.short, mem.rd_data, self.first, self.update, addr
-        update, (short, old, first, wa) = step(update, short, old, first, wa)
-        diff = short - old  # signed, one bit wider, for signed and unsigned statistics alike
-        update, (diff, short, old, first, wa) = step(update, diff, short, old, first, wa)
-        delta = shift_round(diff, self._d, self._rounding)
-        update, (delta, short, old, first, wa) = step(update, delta, short, old, first, wa)
-        new = Mux(first, short, old + delta)
+        update = self.update
+        short, wa = self.short, addr
+        # the update as one sum of two terms (`arith.toward_parts`), from the old value, or from
+        # the short-term one on a first window (the update then adds rnd_d(0) = 0)
+        old = Mux(self.first, short, mem.rd_data)
+        a, b, carry = toward_parts(old, short, self._d, self._rounding)
+        update, (a, b, carry, wa) = step(update, a, b, carry, wa)
+        new = toward_finish(a, b, carry, self._d, self._shape.width)
         update, (new, wa) = step(update, new, wa)
         m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [

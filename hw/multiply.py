@@ -32,7 +32,7 @@ class ShiftAddMultiplier(wiring.Component):
     def __init__(self, a_width: int, b_width: int) -> None:
         self._wa = a_width
         self._wb = b_width
-        self.latency = a_width
+        self.latency = self.latency_for(a_width)
         super().__init__(
             {
                 "en": In(1),
@@ -41,6 +41,11 @@ class ShiftAddMultiplier(wiring.Component):
                 "product": Out(signed(a_width + b_width)),
             }
         )
+
+    @staticmethod
+    def latency_for(a_width: int) -> int:
+        """One stage per bit of the unsigned operand."""
+        return a_width
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

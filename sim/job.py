@@ -1,7 +1,8 @@
-"""What one simulation run is asked to do (`SimJob`) and what it found (`SimResult`).
+"""What a cocotb test is asked to do (`SimJob`) and what a simulation found (`SimResult`).
 
 The runner writes the job as JSON into the test folder; the cocotb test, running inside the
-simulator's Python, reads it, checks every word and writes the result back as JSON.
+simulator's Python, reads it, checks every word through the scoreboard and writes the result back
+as JSON (`conclude`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["JOB_ENV", "Mismatch", "SimJob", "SimResult"]
+__all__ = ["JOB_ENV", "Mismatch", "SimJob", "SimResult", "conclude"]
 
 #: Environment variable that carries the job file's path into the cocotb test.
 JOB_ENV = "STREAMNORM_JOB"
@@ -20,10 +21,10 @@ JOB_ENV = "STREAMNORM_JOB"
 @dataclass
 class SimJob:
     config: dict[str, Any]
-    driver: str  #: "bulk" (memory-file harness) or "axi" (cocotbext-axi)
     stimulus: str  #: .npy of (T, C) input codes
     results: str  #: where the test writes its SimResult
-    stall_probability: float = 0.0
+    producer_pauses: str  #: pause pattern specs (sim.pauses.parse_pauses)
+    consumer_pauses: str
     seed: int = 0
     freeze: str | None = None  #: .npy of (T,) bools
     reset_after_words: int | None = None  #: axi: pulse rst after this many accepted words ...
@@ -42,7 +43,7 @@ class SimJob:
 class Mismatch:
     """One output word that differs from the golden model, with the statistics in force for it."""
 
-    index: int  #: word index in the stream (time step * C + channel)
+    index: int  #: word index in its stream segment (time step * C + channel)
     time_step: int
     channel: int
     got: int
@@ -53,10 +54,12 @@ class Mismatch:
     scale: float  #: r in force (output per input unit)
     scale_mantissa: int
     scale_shift: int
+    after_reset: bool = False  #: in the stream sent after a reset mid-stream
 
     def describe(self) -> str:
+        where = " after the reset" if self.after_reset else ""
         return (
-            f"word {self.index} (time step {self.time_step}, channel {self.channel}): got {self.got}, "
+            f"word {self.index}{where} (time step {self.time_step}, channel {self.channel}): got {self.got}, "
             f"expected {self.expected} (input {self.input_code}; statistics in force: "
             f"mean {self.mean:.6g}, deviation {self.deviation:.6g}, "
             f"scale {self.scale:.6g} = {self.scale_mantissa}*2^-{self.scale_shift})"
@@ -69,7 +72,7 @@ class SimResult:
     words_expected: int
     words_checked: int
     mismatch_count: int
-    mismatches: list[Mismatch] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)  #: the first few, in detail
     tlast_errors: int = 0
     overflow_flag: bool = False
     overflow_expected: bool = False
@@ -80,6 +83,12 @@ class SimResult:
     @property
     def words_per_second(self) -> float:
         return self.words_checked / self.sim_seconds if self.sim_seconds > 0 else 0.0
+
+    def summary(self, mismatches: int = 3) -> str:
+        """One line: the counts, the first `mismatches` mismatches and every note."""
+        lines = [m.describe() for m in self.mismatches[:mismatches]] + self.notes
+        head = f"{self.mismatch_count} mismatches, {self.words_checked}/{self.words_expected} words checked"
+        return "; ".join([head, *lines])
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -95,3 +104,9 @@ class SimResult:
         d.pop("words_per_second", None)
         d["mismatches"] = [Mismatch(**m) for m in d["mismatches"]]
         return cls(**d)
+
+
+def conclude(result: SimResult, path: Path) -> None:
+    """Save the result where the runner reads it, and fail the cocotb test if anything differed."""
+    result.save(path)
+    assert result.passed, result.summary(mismatches=1)

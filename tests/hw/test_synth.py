@@ -10,7 +10,9 @@ from cli_run import assert_one_line_error, streamnorm
 from matrix import stream_for
 
 from streamnorm.golden import NormConfig
-from streamnorm.hw.synth import synthesize
+from streamnorm.hw.synth import Family, SynthRequest, synthesize
+from streamnorm.sim.pauses import RandomPauses
+from streamnorm.sim.request import SimRequest
 from streamnorm.sim.runner import run_simulation
 
 SMALL = NormConfig(
@@ -26,11 +28,12 @@ SMALL = NormConfig(
 @pytest.mark.slow
 @pytest.mark.ci_slice
 def test_ecp5_synthesis_reports_every_field_and_its_netlist_simulates_word_exact(tmp_path: Path) -> None:
-    report = synthesize(SMALL, "ecp5", tmp_path, device="25k", freq_mhz=100)
+    report = synthesize(SynthRequest(SMALL, tmp_path, Family.ECP5, device="25k", freq_mhz=100))
     data = json.loads((tmp_path / "synth.json").read_text())
     for key in ("lut", "ff", "dsp", "bram", "fmax_mhz", "device", "tools", "config"):
         assert key in data, key
     assert data["fits"] and data["device"] == "LFE5U-25F"
+    assert data["speed_grade"] == 6  # nextpnr's default grade, recorded as such (not null)
     assert 200 < data["lut"] < 5000 and 200 < data["ff"] < 5000
     assert data["dsp"] == 1  # one multiplier block for the per-sample product (exact scale)
     assert data["bram"] == 0  # two channels: every memory is LUT RAM
@@ -42,7 +45,8 @@ def test_ecp5_synthesis_reports_every_field_and_its_netlist_simulates_word_exact
     netlist = tmp_path / "netlist.v"
     assert "TRELLIS_FF" in netlist.read_text()
     codes = stream_for(SMALL, 40, seed=3)
-    sim = run_simulation(SMALL, codes, tmp_path / "sim", verilog=netlist, stall_probability=0.3, seed=4)
+    pauses = {"producer_pauses": RandomPauses(0.3), "consumer_pauses": RandomPauses(0.3)}
+    sim = run_simulation(SimRequest(SMALL, codes, tmp_path / "sim", verilog=netlist, seed=4, **pauses))
     assert sim.result.passed, [m.describe() for m in sim.result.mismatches[:3]]
     assert sim.result.words_checked == codes.size
 
@@ -60,8 +64,10 @@ def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--target", "ecp5", "--device", "up5k"], "--device 'up5k' is not one of the ecp5 devices"),
-        (["--target", "ice40", "--speed", "8"], "--speed applies to ECP5 only"),
+        (["--target", "ecp5", "--device", "up5k"], "--device: 'up5k' is not one of the ecp5 devices"),
+        (["--target", "ice40", "--speed", "8"], "--speed: ice40 has no speed grades to choose"),
+        (["--speed", "5"], "--speed: 5 is not a ecp5 speed grade (6, 7, 8)"),
+        (["--freq", "0"], "--freq: 0.0 MHz: must be a clock between 0 and 2000 MHz"),
     ],
 )
 def test_bad_synth_arguments_get_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:

@@ -11,7 +11,9 @@ from matrix import MATRIX, config, stream_for
 
 from streamnorm.golden import NormConfig
 from streamnorm.hw.generate import write
-from streamnorm.sim.runner import RunReport, run_simulation
+from streamnorm.sim.pauses import BurstPauses, PeriodicPauses, RandomPauses
+from streamnorm.sim.request import Driver, ResetPlan, SimRequest, Simulator
+from streamnorm.sim.runner import run_simulation
 
 # The hardware matrix plus configurations only worth running on the emitted Verilog.
 EXTRA: dict[str, tuple[dict, int]] = {
@@ -21,9 +23,20 @@ EXTRA: dict[str, tuple[dict, int]] = {
         {"in_fmt": {"width": 20, "frac": 14}, "out_fmt": {"width": 18, "frac": 12}, "eps": 2.0**-6},
         120,
     ),
+    # several words a beat: 4 x 20-bit input words make an 80-bit beat, wider than an int64
+    "c8_lanes4_wide": (
+        {
+            "lanes": 4,
+            "in_fmt": {"width": 20, "frac": 14},
+            "out_fmt": {"width": 18, "frac": 12},
+            "eps": 2.0**-6,
+        },
+        60,
+    ),
 }
 CONFIGS = {**MATRIX, **EXTRA}
-SIMULATORS = ["icarus", "verilator"]
+#: 30 % random pauses on both sides, the regression's standard backpressure.
+PAUSES = {"producer_pauses": RandomPauses(0.3), "consumer_pauses": RandomPauses(0.3)}
 
 # Every configuration runs on both simulators. A Verilator build compiles C++ (several seconds
 # each), so the default run takes Verilator on a representative subset and the rest of the
@@ -34,9 +47,9 @@ VERILATOR_DEFAULT = {"c1_k0", "p2", "pow2", "c256_memory", "per_channel_gamma_be
 def on_simulators(names: list[str], default_verilator: set[str]) -> list:
     cases = []
     for name in names:
-        cases.append(pytest.param(name, "icarus", id=f"{name}-icarus"))
+        cases.append(pytest.param(name, Simulator.ICARUS, id=f"{name}-icarus"))
         marks = () if name in default_verilator else (pytest.mark.slow,)
-        cases.append(pytest.param(name, "verilator", id=f"{name}-verilator", marks=marks))
+        cases.append(pytest.param(name, Simulator.VERILATOR, id=f"{name}-verilator", marks=marks))
     return cases
 
 
@@ -44,61 +57,59 @@ def cfg_of(name: str) -> NormConfig:
     return config(name) if name in MATRIX else NormConfig().replace(**EXTRA[name][0])
 
 
-def explain(report: RunReport) -> str:
-    r = report.result
-    lines = [m.describe() for m in r.mismatches[:3]] + r.notes
-    return f"{r.mismatch_count} mismatches, {r.words_checked}/{r.words_expected} words; " + "; ".join(lines)
-
-
 @pytest.mark.parametrize(("name", "simulator"), on_simulators(list(CONFIGS), VERILATOR_DEFAULT))
-def test_every_word_matches_golden_with_backpressure(name: str, simulator: str, tmp_path: Path) -> None:
+def test_every_word_matches_golden_with_backpressure(name: str, simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of(name)
     steps = CONFIGS[name][1] * 3
     codes = stream_for(cfg, steps, seed=11)
-    report = run_simulation(cfg, codes, tmp_path, simulator=simulator, stall_probability=0.3, seed=12)
-    assert report.result.passed, explain(report)
+    report = run_simulation(SimRequest(cfg, codes, tmp_path, simulator=simulator, seed=12, **PAUSES))
+    assert report.result.passed, report.result.summary()
     assert report.result.words_checked == codes.size
 
 
 @pytest.mark.parametrize(
     ("name", "simulator"),
-    on_simulators(["c1_k0", "c3", "p2", "c256_memory", "per_channel_gamma_beta"], {"c3"}),
+    on_simulators(["c1_k0", "c3", "p2", "c256_memory", "per_channel_gamma_beta", "c8_lanes4_wide"], {"c3"}),
 )
-def test_freeze_per_time_step_through_cocotbext_axi(name: str, simulator: str, tmp_path: Path) -> None:
+def test_freeze_per_time_step_through_cocotbext_axi(name: str, simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of(name)
     steps = CONFIGS[name][1]
     codes = stream_for(cfg, steps, seed=13)
     freeze = np.random.default_rng(14).random(steps) < 0.3
-    report = run_simulation(
-        cfg, codes, tmp_path, simulator=simulator, driver="axi", freeze=freeze, stall_probability=0.3, seed=15
+    request = SimRequest(
+        cfg, codes, tmp_path, freeze=freeze, simulator=simulator, driver=Driver.AXI, seed=15, **PAUSES
     )
-    assert report.result.passed, explain(report)
+    report = run_simulation(request)
+    assert report.result.passed, report.result.summary()
+    assert report.result.words_checked == codes.size
 
 
-@pytest.mark.parametrize(("name", "simulator"), on_simulators(["c1_k0", "c3", "p2", "mix_off"], {"p2"}))
-def test_reset_mid_stream_through_cocotbext_axi(name: str, simulator: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "simulator"), on_simulators(["c1_k0", "c3", "p2", "mix_off", "c8_lanes4_wide"], {"p2"})
+)
+def test_reset_mid_stream_through_cocotbext_axi(name: str, simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of(name)
     steps = CONFIGS[name][1]
     first, second = stream_for(cfg, steps, seed=16), stream_for(cfg, steps, seed=17)
     cut = (first.size * 2) // 3 + (1 if cfg.channels > 1 else 0)  # mid time step
-    report = run_simulation(
+    request = SimRequest(
         cfg,
         first,
         tmp_path,
         simulator=simulator,
-        driver="axi",
-        stall_probability=0.3,
+        driver=Driver.AXI,
         seed=18,
-        reset_after_words=cut,
-        restart_codes=second,
+        reset=ResetPlan(after_words=cut, restart=second),
+        **PAUSES,
     )
-    assert report.result.passed, explain(report)
+    report = run_simulation(request)
+    assert report.result.passed, report.result.summary()
     # some words were delivered before the reset and checked as a prefix, all after it in full
     assert second.size < report.result.words_checked < cut + second.size
 
 
-@pytest.mark.parametrize("simulator", SIMULATORS)
-def test_exhaustive_input_codes_at_a_small_width(simulator: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("simulator", list(Simulator))
+def test_exhaustive_input_codes_at_a_small_width(simulator: Simulator, tmp_path: Path) -> None:
     # 6-bit inputs: every code on every channel, in three different orders (several windows each)
     cfg = NormConfig(
         channels=3,
@@ -112,9 +123,41 @@ def test_exhaustive_input_codes_at_a_small_width(simulator: str, tmp_path: Path)
     codes = np.arange(cfg.in_fmt.min_code, cfg.in_fmt.max_code + 1)
     columns = [np.concatenate([rng.permutation(codes) for _ in range(3)]) for _ in range(cfg.channels)]
     stream = np.stack(columns, axis=1)
-    report = run_simulation(cfg, stream, tmp_path, simulator=simulator, stall_probability=0.3, seed=20)
-    assert report.result.passed, explain(report)
+    report = run_simulation(SimRequest(cfg, stream, tmp_path, simulator=simulator, seed=20, **PAUSES))
+    assert report.result.passed, report.result.summary()
     assert report.result.words_checked == stream.size
+
+
+@pytest.mark.parametrize("driver", list(Driver))
+def test_named_pause_patterns_on_each_side(driver: Driver, tmp_path: Path) -> None:
+    cfg = cfg_of("c3")
+    codes = stream_for(cfg, 60, seed=26)
+    request = SimRequest(
+        cfg,
+        codes,
+        tmp_path,
+        driver=driver,
+        producer_pauses=PeriodicPauses("1110"),
+        consumer_pauses=BurstPauses(run=20, pause=5),
+    )
+    report = run_simulation(request)
+    assert report.result.passed, report.result.summary()
+    assert report.result.words_checked == codes.size
+
+
+def test_the_harness_repeats_the_producers_pattern_cycle_for_cycle(tmp_path: Path) -> None:
+    # The consumer never pauses, so the core is always ready: with 1110 the n-th word goes in on
+    # the n-th free cycle, (n - 1) // 3 cycles later than without pauses, and the run ends as
+    # much later.
+    cfg = cfg_of("c3")
+    codes = stream_for(cfg, 60, seed=27)
+    cycles = {}
+    for spec in ("1", "1110"):
+        request = SimRequest(cfg, codes, tmp_path / spec, producer_pauses=PeriodicPauses(spec))
+        report = run_simulation(request)
+        assert report.result.passed, report.result.summary()
+        cycles[spec] = report.result.cycles
+    assert cycles["1110"] - cycles["1"] == (codes.size - 1) // 3
 
 
 def corrupt_one_adder(verilog: str) -> str:
@@ -126,15 +169,15 @@ def corrupt_one_adder(verilog: str) -> str:
     raise AssertionError("no output-stage rounding adder found to corrupt")
 
 
-@pytest.mark.parametrize("simulator", SIMULATORS)
-def test_corrupted_netlist_is_reported_as_a_mismatch(simulator: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("simulator", list(Simulator))
+def test_corrupted_netlist_is_reported_as_a_mismatch(simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of("c3")
     v_path, _ = write(cfg, tmp_path / "gen", "streamnorm")
     bad = tmp_path / "corrupted.v"
     bad.write_text(corrupt_one_adder(v_path.read_text()))
     codes = stream_for(cfg, 60, seed=21)
     report = run_simulation(
-        cfg, codes, tmp_path / "run", simulator=simulator, verilog=bad, stall_probability=0.3
+        SimRequest(cfg, codes, tmp_path / "run", simulator=simulator, verilog=bad, **PAUSES)
     )
     assert not report.result.passed
     assert report.result.mismatch_count > 0
@@ -151,8 +194,10 @@ def test_a_million_time_steps_on_verilator(name: str, tmp_path: Path) -> None:
     if cfg.channels > 8:
         steps = 1_000_000 * 8 // cfg.channels  # the same 8 M words as C = 8
     codes = stream_for(cfg, steps, seed=22)
-    report = run_simulation(cfg, codes, tmp_path, simulator="verilator", stall_probability=0.3, seed=23)
-    assert report.result.passed, explain(report)
+    report = run_simulation(
+        SimRequest(cfg, codes, tmp_path, simulator=Simulator.VERILATOR, seed=23, **PAUSES)
+    )
+    assert report.result.passed, report.result.summary()
 
 
 @pytest.mark.slow
@@ -160,5 +205,7 @@ def test_a_million_time_steps_on_verilator(name: str, tmp_path: Path) -> None:
 def test_a_million_time_steps_of_one_channel_on_verilator(tmp_path: Path) -> None:
     cfg = cfg_of("c1_k0")
     codes = stream_for(cfg, 1_000_000, seed=24)
-    report = run_simulation(cfg, codes, tmp_path, simulator="verilator", stall_probability=0.3, seed=25)
-    assert report.result.passed, explain(report)
+    report = run_simulation(
+        SimRequest(cfg, codes, tmp_path, simulator=Simulator.VERILATOR, seed=25, **PAUSES)
+    )
+    assert report.result.passed, report.result.summary()

@@ -1,4 +1,5 @@
-"""`streamnorm simulate` as a user runs it: exit codes, results.json, messages, waveforms."""
+"""`streamnorm simulate` as a user runs it: exit codes, results.json, messages, waveforms, pause
+patterns, streams, and a given netlist checked against the configuration before it is built."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from test_regression import corrupt_one_adder
 
 from streamnorm.golden import NormConfig
 from streamnorm.hw.generate import write
+from streamnorm.hw.ports import ports
+from streamnorm.sim.request import SimRequest, Simulator
+from streamnorm.sim.runner import run_simulation
+from streamnorm.sim.toolchain import verilator_fst_available
 
 
 def simulate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -35,7 +40,37 @@ def test_a_passing_run_exits_0_and_writes_results(tmp_path: Path) -> None:
     assert "checked words/s" in proc.stdout
     res = json.loads((out / "results.json").read_text())
     assert res["passed"] and res["words"] == 240 and res["result"]["mismatch_count"] == 0
-    assert res["simulator"] == "icarus" and res["backpressure"] == 0.3
+    assert res["simulator"] == "icarus"
+    assert res["producer_pauses"] == res["consumer_pauses"] == "random:0.3"  # the default
+
+
+def test_each_sides_pause_pattern_is_used_and_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = simulate(
+        "--config",
+        str(config_file(tmp_path)),
+        "--samples",
+        "100",
+        "--producer-pauses",
+        "periodic:1110",
+        "--consumer-pauses",
+        "bursts:20:5",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pauses: producer periodic:1110, consumer bursts:20:5" in proc.stdout
+    res = json.loads((out / "results.json").read_text())
+    assert (res["producer_pauses"], res["consumer_pauses"]) == ("periodic:1110", "bursts:20:5")
+
+
+def test_backpressure_means_random_pauses_on_both_sides(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["--config", str(config_file(tmp_path)), "--samples", "50", "--backpressure", "0.1"]
+    proc = simulate(*args, "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = json.loads((out / "results.json").read_text())
+    assert res["producer_pauses"] == res["consumer_pauses"] == "random:0.1"
 
 
 def test_a_corrupted_netlist_exits_1_with_the_first_mismatch(tmp_path: Path) -> None:
@@ -64,15 +99,53 @@ def test_missing_icarus_says_how_to_install_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--backpressure", "1.5"], "--backpressure must be in [0, 1)"),
+        (["--backpressure", "1.5"], "must be in [0, 1), not 1.5"),
         (["--stream", "nonsense"], "neither a stream kind"),
         (["--stream", "missing.npy"], "does not exist"),
         (["--verilog", "missing.v"], "no such file"),
-        (["--samples", "0"], "--samples must be at least 1"),
+        (["--samples", "0"], "must be at least 1, not 0"),
+        (["--producer-pauses", "sometimes"], "is not a pause pattern; write random:P"),
+        (["--consumer-pauses", "periodic:000"], "pauses every cycle"),
+        (["--consumer-pauses", "random:1"], "must be in [0, 1), not 1.0"),
+        (["--producer-pauses", "bursts:0:4"], "run: must be an integer of at least 1, not 0"),
+        (["--backpressure", "0.2", "--consumer-pauses", "periodic:10"], "not both"),
     ],
 )
 def test_bad_arguments_get_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    assert_one_line_error(simulate(*args, "--out", str(tmp_path / "o")), message)
+    proc = simulate(*args, "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, message)
+    flag = next(a for a in args if a.startswith("--")).lstrip("-")
+    assert flag.replace("-", "_") in proc.stderr.replace("-", "_")  # the option (or its parameter) is named
+
+
+def test_an_out_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    proc = simulate("--samples", "10", "--out", str(taken))
+    assert_one_line_error(proc, f"{taken} is a file, not a folder")
+    assert "out" in proc.stderr.split(":")[1]
+
+
+def test_a_recording_or_file_is_simulated_whole_by_default(tmp_path: Path) -> None:
+    # more time steps than the synthetic default (2000): none may be left unchecked
+    cfg_path = config_file(tmp_path, channels=1)
+    np.save(tmp_path / "rec.npy", np.sin(np.arange(2345) / 9.0))
+    out = tmp_path / "file"
+    proc = simulate("--config", str(cfg_path), "--stream", str(tmp_path / "rec.npy"), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS: 2345 of 2345 words" in proc.stdout
+    out = tmp_path / "seismogram"
+    proc = simulate("--config", str(cfg_path), "--stream", "seismogram", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads((out / "results.json").read_text())["samples"] == 3000  # 30 s at 100 Hz
+
+
+def test_help_lists_every_stream_the_command_takes() -> None:
+    from streamnorm.accuracy.streams import STREAM_KINDS
+
+    text = " ".join(simulate("--help").stdout.split())
+    for name in (*STREAM_KINDS, "seismogram", ".npy", ".csv", ".wav"):
+        assert name in text, name
 
 
 def test_a_recorded_stream_file_is_quantized_and_its_saturation_reported(tmp_path: Path) -> None:
@@ -113,6 +186,34 @@ def test_waves_are_written_and_their_place_said(tmp_path: Path) -> None:
     assert f"waveforms: {waves}" in proc.stdout
 
 
+def test_verilator_waves_are_written_with_or_without_the_lz4_headers(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["--config", str(config_file(tmp_path)), "--samples", "30", "--simulator", "verilator"]
+    proc = simulate(*args, "--waves", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    waves = out / ("waves.fst" if verilator_fst_available() else "waves.vcd")
+    assert waves.exists() and waves.stat().st_size > 0
+    assert f"waveforms: {waves}" in proc.stdout
+    fallback_notes = [line for line in proc.stdout.splitlines() if "liblz4-dev" in line]
+    assert len(fallback_notes) == (0 if verilator_fst_available() else 1)
+
+
+@pytest.mark.parametrize("fst", [False, True])
+def test_verilator_traces_vcd_when_fst_cannot_be_built(
+    fst: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if fst and not verilator_fst_available():
+        pytest.skip("liblz4-dev is not installed: Verilator cannot build its FST writer here")
+    monkeypatch.setattr("streamnorm.sim.runner.verilator_fst_available", lambda: fst)
+    cfg = NormConfig.from_file(config_file(tmp_path))
+    codes = cfg.in_fmt.quantize(np.random.default_rng(0).normal(0, 0.5, (20, cfg.channels)))
+    request = SimRequest(cfg, codes, tmp_path / "o", simulator=Simulator.VERILATOR, waves=True)
+    report = run_simulation(request)
+    assert report.result.passed, report.result.summary()
+    assert report.waves is not None and report.waves.suffix == (".fst" if fst else ".vcd")
+    assert any("liblz4-dev" in note for note in report.result.notes) != fst
+
+
 def test_the_verilator_option_runs_the_same_check(tmp_path: Path) -> None:
     proc = simulate(
         "--config",
@@ -126,3 +227,57 @@ def test_the_verilator_option_runs_the_same_check(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "on verilator" in proc.stdout
+
+
+def generated(tmp_path: Path, **changes: object) -> Path:
+    """`streamnorm generate` output for a configuration: the Verilog, a manifest.json beside it."""
+    v_path, _ = write(
+        NormConfig(channels=2, window_log2=2, decay_log2=2).replace(**changes), tmp_path / "gen"
+    )
+    return v_path
+
+
+def test_a_netlist_of_another_width_is_refused_before_building(tmp_path: Path) -> None:
+    narrow = generated(tmp_path, in_fmt={"width": 12, "frac": 8})
+    alone = tmp_path / "alone.v"  # without its manifest: the port widths give it away
+    alone.write_text(narrow.read_text())
+    proc = simulate(
+        "--config", str(config_file(tmp_path)), "--verilog", str(alone), "--out", str(tmp_path / "o")
+    )
+    data_in = next(p for p in ports(NormConfig.from_file(config_file(tmp_path))) if p.name == "s_axis_tdata")
+    assert data_in.width == 16
+    assert_one_line_error(
+        proc, f"port s_axis_tdata is 12 bits; the configuration's is 16 ({data_in.width_text})"
+    )
+    assert "verilog" in proc.stderr
+    assert not (tmp_path / "o" / "build").exists()
+
+
+def test_the_manifest_beside_a_netlist_gives_its_configuration(tmp_path: Path) -> None:
+    v_path = generated(tmp_path, channels=3, in_fmt={"width": 12, "frac": 8})
+    out = tmp_path / "o"
+    proc = simulate("--verilog", str(v_path), "--samples", "40", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"note: configuration from {v_path.parent / 'manifest.json'}" in proc.stdout
+    assert "PASS: 120 of 120 words" in proc.stdout  # three channels, as the manifest says
+    assert json.loads((out / "results.json").read_text())["config"]["channels"] == 3
+
+
+def test_a_config_that_differs_from_the_manifest_is_refused_naming_the_fields(tmp_path: Path) -> None:
+    v_path = generated(tmp_path, channels=3)  # same port widths: only the manifest tells
+    proc = simulate(
+        "--config", str(config_file(tmp_path)), "--verilog", str(v_path), "--out", str(tmp_path / "o")
+    )
+    assert_one_line_error(proc, "channels 2 (manifest: 3)")
+    assert "config" in proc.stderr and "window_log2" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "content", [b"\x00\x01\x02\xff\xfe binary", "module m; // caf\xe9\n".encode("latin-1")]
+)
+def test_a_binary_or_non_utf8_verilog_file_is_refused_in_one_line(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "netlist.v"
+    bad.write_bytes(content)
+    proc = simulate("--verilog", str(bad), "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, f"{bad} is not a Verilog text file")
+    assert "codec" not in proc.stderr
