@@ -6,6 +6,7 @@ forms (``decay_log2 = d``) are the coefficient ``(1, d)``, so one update formula
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,8 @@ class Coefficient:
 
 def _check_weight(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParameterError(name, f"must be a number in (0, 1), not {value!r}")
+        # spelt as the JSON configuration spells it (true, null, "0.5"), not as Python would
+        raise ParameterError(name, f"must be a number in (0, 1), not {json.dumps(value, default=repr)}")
     if not 0 < value < 1:
         raise ParameterError(name, f"{value!r} is out of range; must be in (0, 1)")
     return float(value)

@@ -37,6 +37,10 @@ OPTIONAL_MODULES: dict[str, str] = {
     "matplotlib": "report",
     "obspy": "data",
     "scipy": "data",
+    "fusesoc": "integration",
+    "edalize": "integration",
+    "yaml": "integration",
+    "pyEDAA": "integration",
     "dask": "explore",
 }
 

@@ -70,7 +70,16 @@ def toward_finish(a: ValueLike, b: ValueLike, carry: ValueLike, s: int, width: i
     # Only the sum's low width + s bits reach the result, so the adder works at that width
     # (modular addition): no sign extension, which Verilator also reads as a combinational loop.
     n = width + s
-    return (Value.cast(a)[:n] + Value.cast(b)[:n] + carry)[s:n]
+    return (_bits(a, n) + _bits(b, n) + carry)[s:n]
+
+
+def _bits(v: ValueLike, n: int) -> Value:
+    """The low `n` bits of `v`, extended by its sign (or zeros) where `v` is narrower."""
+    v = Value.cast(v)
+    if len(v) >= n:
+        return v[:n]
+    fill = v[-1] if v.shape().signed else Const(0, 1)
+    return Cat(v, fill.replicate(n - len(v)))
 
 
 def shift_round_mirrored(v: ValueLike, s: int, rounding: Rounding) -> Value:

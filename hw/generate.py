@@ -143,6 +143,7 @@ def manifest(
         "lanes": cfg.lanes,
         "beat": beat_format(cfg),
         "stages": dataclasses.asdict(core.stages),
+        "service": dataclasses.asdict(core.service),
         "output_fifo_depth": core.fifo_depth,
         "dsp": core.dsp.value,
         "ports": {p.name: {"direction": p.direction, "width": p.width} for p in ports(cfg)},

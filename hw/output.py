@@ -104,6 +104,13 @@ class Output(wiring.Component):
             early = fixed  # -u has its lowest set bit where u has it
             low_any = reg(u[:early].any(), unsigned(1), "z_low_any")
             stage += 1
+        elif self._ecp5 and u_width <= DSP_LOW_BITS:  # one block does it
+            prod = ecp5_registered_multiply(m, u, ms1, en[1], en[2], name="mult")
+            stage += 2
+            z = reg(prod[:z_width].as_signed(), signed(z_width), "z")
+            early = fixed
+            low_any = reg(prod[:early].any(), unsigned(1), "z_low_any")
+            stage += 1
         elif self._ecp5:
             low = ecp5_registered_multiply(m, u[:DSP_LOW_BITS], ms1, en[1], en[2], False, "mult_lo")
             high = ecp5_registered_multiply(

@@ -25,12 +25,12 @@ _MEANING = {
     "freeze": "hold the statistics; sampled with each channel-0 word and applied to that whole time step",
     "s_axis_tdata": "input beat: `lanes` words, signed two's complement, lane i in bits "
     "`[i*in_fmt.width +: in_fmt.width]`",
-    "s_axis_tvalid": "AXI4-Stream handshake: a word is offered",
+    "s_axis_tvalid": "AXI4-Stream handshake: a beat is offered",
     "s_axis_tready": "AXI4-Stream handshake: the core takes it",
     "s_axis_tlast": "accepted and ignored: the channel is the core's own counter",
     "m_axis_tdata": "output beat: `lanes` words, signed two's complement, lane i in bits "
     "`[i*out_fmt.width +: out_fmt.width]`",
-    "m_axis_tvalid": "AXI4-Stream handshake: a word is offered",
+    "m_axis_tvalid": "AXI4-Stream handshake: a beat is offered",
     "m_axis_tready": "AXI4-Stream handshake: the consumer takes it",
     "m_axis_tlast": "high on the output beat that carries channel C-1",
     "overflow": "sticky: an output word saturated (or wrapped) since reset",

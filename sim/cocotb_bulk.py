@@ -39,4 +39,7 @@ async def bulk_stream_matches_golden(dut) -> None:
     result = board.check(words, lasts, overflow=bool(dut.overflow.value))
     result.sim_seconds = elapsed
     result.cycles = int(dut.cycles.value)
+    result.input_beats, result.output_beats = int(dut.beats_in.value), int(dut.beats_out.value)
+    result.input_cycles = int(dut.in_last.value) - int(dut.in_first.value) + 1
+    result.output_cycles = int(dut.out_last.value) - int(dut.out_first.value) + 1
     conclude(result, Path(job.results))

@@ -66,8 +66,14 @@ def harness_verilog(cfg: NormConfig, dut_top: str, max_beats: int) -> str:
 module {HARNESS_TOP} (
     input  wire start,
     output reg  done,
+    output reg  [31:0] beats_in,
     output reg  [31:0] beats_out,
     output reg  [31:0] cycles,
+    // the cycle of the first and the last handshake on each side: II = 1 beat is measurable
+    output reg  [31:0] in_first,
+    output reg  [31:0] in_last,
+    output reg  [31:0] out_first,
+    output reg  [31:0] out_last,
     output wire overflow
 );
     // The harness makes its own clock and reset: once cocotb raises `start`, no simulator
@@ -101,7 +107,6 @@ module {HARNESS_TOP} (
         $readmemb("ready.bin", rpat, 0, rlen - 1);
     end
 
-    reg [31:0] in_idx;
     reg [31:0] step;
     reg [31:0] beat;  // in the time step
     reg [31:0] vp;
@@ -111,28 +116,33 @@ module {HARNESS_TOP} (
     wire m_tvalid;
     wire m_tlast;
     wire [{wo - 1}:0] m_tdata;
-    wire s_tvalid = start && !rst && !done && (in_idx < beats) && vpat[vp];
+    wire s_tvalid = start && !rst && !done && (beats_in < beats) && vpat[vp];
     wire m_tready = start && !rst && !done && rpat[rp];
-    wire [{wi - 1}:0] s_tdata = stim[in_idx < beats ? in_idx : 0];
+    wire [{wi - 1}:0] s_tdata = stim[beats_in < beats ? beats_in : 0];
     wire s_tlast = beat == B - 1;
-    wire frz_now = frz[in_idx < beats ? step : 0];
+    wire frz_now = frz[beats_in < beats ? step : 0];
 
 {_instance(cfg, dut_top)}
 
     always @(posedge clk) begin
         if (rst) begin
-            in_idx <= 0; step <= 0; beat <= 0; vp <= 0; rp <= 0;
+            beats_in <= 0; step <= 0; beat <= 0; vp <= 0; rp <= 0;
             beats_out <= 0; done <= 0; cycles <= 0;
+            in_first <= 0; in_last <= 0; out_first <= 0; out_last <= 0;
         end else if (start && !done) begin
             cycles <= cycles + 1;
             vp <= (vp == vlen - 1) ? 0 : vp + 1;
             rp <= (rp == rlen - 1) ? 0 : rp + 1;
             if (s_tvalid && s_tready) begin
-                in_idx <= in_idx + 1;
+                if (beats_in == 0) in_first <= cycles;
+                in_last <= cycles;
+                beats_in <= beats_in + 1;
                 beat <= (beat == B - 1) ? 0 : beat + 1;
                 if (beat == B - 1) step <= step + 1;
             end
             if (m_tvalid && m_tready) begin
+                if (beats_out == 0) out_first <= cycles;
+                out_last <= cycles;
                 outw[beats_out] <= {{m_tlast, m_tdata}};
                 beats_out <= beats_out + 1;
                 if (beats_out + 1 == beats) done <= 1;

@@ -78,11 +78,27 @@ class SimResult:
     overflow_expected: bool = False
     sim_seconds: float = 0.0
     cycles: int = 0
+    # The handshakes as the driver counted them (a beat is `lanes` words): without pauses, a beat
+    # every clock on each side is the core's II = 1, which a word count alone cannot show.
+    input_beats: int = 0
+    input_cycles: int = 0  #: from the first accepted input beat to the last, both included
+    output_beats: int = 0
+    output_cycles: int = 0  #: from the first delivered output beat to the last, both included
     notes: list[str] = field(default_factory=list)
 
     @property
     def words_per_second(self) -> float:
         return self.words_checked / self.sim_seconds if self.sim_seconds > 0 else 0.0
+
+    @property
+    def one_beat_per_clock(self) -> bool:
+        """A beat crossed each side on every clock from its first beat to its last."""
+        return (
+            self.input_beats > 0
+            and self.output_beats > 0
+            and self.input_cycles == self.input_beats
+            and self.output_cycles == self.output_beats
+        )
 
     def summary(self, mismatches: int = 3) -> str:
         """One line: the counts, the first `mismatches` mismatches and every note."""
@@ -93,6 +109,7 @@ class SimResult:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["words_per_second"] = self.words_per_second
+        d["one_beat_per_clock"] = self.one_beat_per_clock
         return d
 
     def save(self, path: Path) -> None:
@@ -101,7 +118,8 @@ class SimResult:
     @classmethod
     def load(cls, path: str | Path) -> SimResult:
         d = json.loads(Path(path).read_text())
-        d.pop("words_per_second", None)
+        for derived in ("words_per_second", "one_beat_per_clock"):
+            d.pop(derived, None)
         d["mismatches"] = [Mismatch(**m) for m in d["mismatches"]]
         return cls(**d)
 

@@ -143,3 +143,21 @@ def test_starting_the_command_line_imports_no_optional_package() -> None:
         [sys.executable, "-c", probe, *OPTIONAL_MODULES], capture_output=True, text=True, check=True
     ).stdout
     assert out == "\n", f"imported at start-up: {out}"
+
+
+@pytest.mark.parametrize(
+    ("text", "spelt"),
+    [
+        ('{"mix": true}', "not true"),
+        ('{"decay": false}', "not false"),
+        ('{"decay": "0.5"}', 'not "0.5"'),
+        ('{"gaussian_scale": null}', "not null"),
+        ('{"gamma": true}', "not true"),
+    ],
+)
+def test_a_refused_value_is_spelt_as_the_json_spells_it(tmp_path: Path, text: str, spelt: str) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(text)
+    proc = streamnorm("config", "--check", str(path))
+    assert_one_line_error(proc, spelt)
+    assert not any(word in proc.stderr for word in ("True", "False", "None", "'")), proc.stderr

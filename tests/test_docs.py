@@ -59,6 +59,11 @@ def test_latency_examples_in_hardware_doc_are_the_cores() -> None:
         "default with `p = 2`": {"p": 2},
         "C = 1, k = 0": {"channels": 1, "window_log2": 0},
         "default without long-term statistics": {"decay_log2": None, "mix_log2": None},
+        "C = 64": {"channels": 64},
+        "C = 64, P = 4": {"channels": 64, "lanes": 4},
+        "C = 1024": {"channels": 1024},
+        "C = 1024, P = 8": {"channels": 1024, "lanes": 8},
+        "C = P = 4, k = 0": {"channels": 4, "lanes": 4, "window_log2": 0},
     }
     text = (ROOT / "docs" / "hardware.md").read_text()
     for label, fields in configs.items():

