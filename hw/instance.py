@@ -32,7 +32,8 @@ class Clock:
     note: str  #: one line: measured (by what, on what) or requested
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.mhz, (int, float)) and 0 < self.mhz < 2000):
+        # bool is an int to Python; `freq: true` in a generator's YAML is no clock
+        if isinstance(self.mhz, bool) or not (isinstance(self.mhz, (int, float)) and 0 < self.mhz < 2000):
             raise ParameterError("freq", f"{self.mhz!r} MHz: must be a clock between 0 and 2000 MHz")
 
     @property

@@ -3,8 +3,9 @@
 IEEE 1685-2009 (the SPIRIT namespace): the version Vivado's IP packager writes and reads, with
 Vivado's bus definitions (``xilinx.com:interface:axis:1.0`` / ``axis_rtl``, ``aximm`` / ``aximm_rtl``,
 ``xilinx.com:signal:clock`` and ``reset``). Everything in it follows from the port list
-(`streamnorm.hw.ports.ports`) and its bus interfaces (`streamnorm.hw.interfaces`); an AXI4-Lite
-interface gets the memory map of the register list given (the manifest's ``registers``).
+(`streamnorm.hw.ports.ports`) and its bus interfaces (`streamnorm.hw.interfaces`). An AXI4-Lite
+slave gets the memory map of the register list given: the core has no register port yet (issue
+13); when it has, its manifest carries the list as ``registers`` and `bundle.files` passes it.
 
 The register map is written here rather than with peakrdl-ipxact: that exporter needs a compiled
 SystemRDL model and writes a component holding the memory map alone (no ports, no bus

@@ -40,12 +40,20 @@ class Pipeline:
         The module that receives the delay registers (in its ``sync`` domain).
     style:
         Vendor primitives for the delay lines' memories (`channel_memory.ChannelMemory`).
+    spacing:
+        Tokens are at least this many cycles apart (a unit taking one job every `spacing`
+        cycles). A gated register then holds its token's value for `spacing` stages, so a delay
+        takes one register per `spacing` stages instead of one per stage.
     """
 
-    def __init__(self, m: Module, style: DspStyle = DspStyle.GENERIC) -> None:
+    def __init__(self, m: Module, style: DspStyle = DspStyle.GENERIC, spacing: int = 1) -> None:
+        if spacing < 1:
+            raise ValueError(f"spacing must be at least 1, not {spacing}")
         self._m = m
         self._style = style
+        self._spacing = spacing
         self._copies: dict[str, dict[int, Value]] = {}
+        self._held: dict[str, set[int]] = {}  #: stages whose copy is a register loaded by the gate
         self._gates: dict[str, str | None] = {}
         self._lines = 0
 
@@ -58,6 +66,7 @@ class Pipeline:
             raise ValueError(f"gate {gate!r} of {name!r} must be placed first")
         v = Value.cast(value)
         self._copies[name] = {stage: v}
+        self._held[name] = set()
         self._gates[name] = gate
         return v
 
@@ -72,9 +81,11 @@ class Pipeline:
             raise ValueError(f"{name!r} is computed at stage {home}, not available at stage {stage}")
         have = max(s for s in copies if s <= stage)
         v = copies[have]
-        if isinstance(v, Const):
+        if isinstance(v, Const) or have == stage:
             return v  # a constant needs no delay
         gate = self._gates[name]
+        if gate is not None and self._spacing > 1:
+            return self._spaced(name, have, stage)
         if gate is not None and stage - have >= DELAY_LINE_MIN:
             # a long jump: one small memory instead of a register per stage
             self._lines += 1
@@ -106,10 +117,34 @@ class Pipeline:
             copies[have] = v = r
         return v
 
+    def _spaced(self, name: str, have: int, stage: int) -> Value:
+        """`get` for tokens `spacing` cycles apart: a register loaded at stage h still holds its
+        token's value at stages h + 1 ... h + spacing (the next token loads it `spacing` cycles
+        later), so the chain needs a register only every `spacing` stages."""
+        copies, held, gate = self._copies[name], self._held[name], self._gates[name]
+        assert gate is not None
+        # the latest register at or before `stage` (a held copy covers the stages after it)
+        for s in sorted((s for s in held if s <= stage), reverse=True):
+            if stage - s < self._spacing:
+                copies[stage] = copies[s]
+                return copies[s]
+            break
+        v = copies[have]
+        while True:
+            r = load_when(self._m, self.get(gate, have), v, name=f"{name}_s{have + 1}")
+            copies[have + 1] = r
+            held.add(have + 1)
+            if stage - (have + 1) < self._spacing:
+                copies[stage] = r
+                return r
+            have, v = have + self._spacing, r
+
     def reg(self, name: str, value: ValueLike, stage: int, *, gate: str = "valid") -> Value:
         """Register `value` (computed at `stage`, loaded when `gate`) and place it at ``stage + 1``."""
         r = load_when(self._m, self.get(gate, stage), value, name=f"{name}_s{stage + 1}")
-        return self.put(name, r, stage + 1, gate=gate)
+        v = self.put(name, r, stage + 1, gate=gate)
+        self._held[name].add(stage + 1)
+        return v
 
 
 def load_when(m: Module, en: ValueLike, value: ValueLike, name: str | None = None) -> Value:

@@ -92,7 +92,7 @@ class Reciprocal(wiring.Component):
     `d` is normalized by its leading one (`pd`); `below` says whether the numerator's mantissa is
     below the denominator's (one more quotient bit); `carry` whether rounding overflowed the mantissa
     (then ``m = 2^(M-1)``). Latency `latency_for`: leading zeros (`lz_stages`), normalize (two stages),
-    the numerator's alignment, the first bit, ``M - 1`` non-restoring division stages, then rounding
+    the numerator's alignment (two), the first bit, ``M - 1`` non-restoring division stages, then rounding
     in three stages. No stage holds more than one carry chain or shifter, and no multiplexer
     follows a carry chain.
     """
@@ -135,9 +135,9 @@ class Reciprocal(wiring.Component):
 
     @staticmethod
     def latency_for(mant_bits: int, width: int) -> int:
-        """The leading-zero count, normalizing (two stages), alignment, the first bit, M - 1
-        division steps, rounding (three stages)."""
-        return Reciprocal.lz_stages(width) + 2 + 2 + (mant_bits - 1) + 3
+        """The leading-zero count, normalizing (two stages), the comparison (two), the first bit,
+        M - 1 division steps, rounding (three stages)."""
+        return Reciprocal.lz_stages(width) + 2 + 3 + (mant_bits - 1) + 3
 
     def _step(self, m: Module, rem: Value, dn: Value, name: str) -> Value:
         """One non-restoring step (`primitives.nonrestoring_step`)."""
@@ -203,7 +203,7 @@ class Reciprocal(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         w, big_m = self._w, self._m
-        p = Pipeline(m)
+        p = Pipeline(m, spacing=self._rate)
         p.put("valid", self.en, 0, gate=None)
         p.put("d", self.d, 0)
         p.put("kk", self.kk, 0)
@@ -238,16 +238,18 @@ class Reciprocal(wiring.Component):
         dn_top = p.get("dn", top)
         hi, lo = dn_top[w - self._wk :], dn_top[: w - self._wk]
         kk_top = p.get("kk", top)
-        below = (kk_top < hi) | ((kk_top == hi) & lo.any()) if w > self._wk else kk_top < hi
-        p.reg("below", below, top)
-        kn1 = p.get("kk", top + 1) << (w - self._wk)
-        p.reg("r0", (Mux(p.get("below", top + 1), kn1 << 1, kn1) - p.get("dn", top + 1))[: w + 1], top + 1)
+        # (the comparison's carry chain in one stage, the OR with the equality in the next)
+        p.reg("lt", kk_top < hi, top)
+        p.reg("eq", (kk_top == hi) & lo.any() if w > self._wk else Const(0, 1), top)
+        p.reg("below", p.get("lt", top + 1) | p.get("eq", top + 1), top + 1)
+        kn1 = p.get("kk", top + 2) << (w - self._wk)
+        p.reg("r0", (Mux(p.get("below", top + 2), kn1 << 1, kn1) - p.get("dn", top + 2))[: w + 1], top + 2)
         # non-restoring steps: the remainder stays signed in (-dn, dn) and each stage adds or
         # subtracts dn by the sign it was registered with, so the sign drives the adder's input and
         # nothing follows the carry chain. Its sign after each step is the restoring quotient bit.
         # A stage appends the quotient bit of the remainder it receives (a register's sign), so no
         # logic follows its carry chain either.
-        first = top + 2
+        first = top + 3
         rem, q = p.get("r0", first).as_signed(), Const(0, 0)
         if self._rate == 1:
             for i in range(1, big_m):
@@ -344,7 +346,7 @@ class Scale(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self._cfg
-        p = Pipeline(m)
+        p = Pipeline(m, spacing=self._rate)
         p.put("valid", self.en, 0, gate=None)
         for name in ("kk", "negative", "tconst"):
             p.put(name, getattr(self, name), 0)

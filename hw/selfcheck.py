@@ -143,6 +143,12 @@ module {name}_tb;
   integer lane;
   wire [31:0] next_sent = sent + (s_axis_tvalid && s_axis_tready);
 
+  // Lane i of an output beat as a signed word. A function, so the word is WO bits wherever it is
+  // used: Verilator widens a part-select that is an argument of $display to 32 bits.
+  function signed [WO-1:0] lane_word(input [LANES*WO:0] beat, input integer i);
+    lane_word = beat[i*WO +: WO];
+  endfunction
+
 {_instance(name, port_list)}
 
   initial clk = 1'b0;
@@ -206,10 +212,10 @@ module {name}_tb;
       if (m_axis_tvalid && m_axis_tready) begin
         if ({{m_axis_tlast, m_axis_tdata}} !== out_mem[received]) begin
           for (lane = LANES - 1; lane >= 0; lane = lane - 1)
-            if (m_axis_tdata[lane*WO +: WO] !== out_mem[received][lane*WO +: WO])
+            if (lane_word({{1'b0, m_axis_tdata}}, lane) !== lane_word(out_mem[received], lane))
               $display("FAIL: beat %0d (time step %0d), lane %0d = channel %0d: %0d, expected %0d",
                 received, received / BEATS_PER_STEP, lane, (received % BEATS_PER_STEP) * LANES + lane,
-                $signed(m_axis_tdata[lane*WO +: WO]), $signed(out_mem[received][lane*WO +: WO]));
+                lane_word({{1'b0, m_axis_tdata}}, lane), lane_word(out_mem[received], lane));
           if (m_axis_tlast !== out_mem[received][LANES*WO])
             $display("FAIL: beat %0d (time step %0d): m_axis_tlast %b, expected %b",
               received, received / BEATS_PER_STEP, m_axis_tlast, out_mem[received][LANES*WO]);

@@ -177,15 +177,10 @@ def lanes_per_service(cfg: NormConfig) -> int:
 SERVICE_SLACK = 512
 
 
-def service_rate(cfg: NormConfig, served: int) -> int:
-    """Cycles between two jobs of a scale service: as slow as the window allows (its jobs fit
-    into N time steps), no slower than one division step per cycle needs, and within
-    `SERVICE_SLACK` of extra latency. The slower, the fewer registers its divider holds."""
-    jobs = cfg.beats_per_step * served
-    by_window = cfg.window // served
-    by_steps = max(1, cfg.scale_mantissa_bits - 1)
-    by_latency = 1 + SERVICE_SLACK // max(1, jobs - 1)
-    return max(1, min(by_window, by_steps, by_latency))
+def service_rate_limit(cfg: NormConfig, served: int) -> int:
+    """The slowest a scale service may take its jobs: they fit into N time steps, and no slower
+    than one division step per cycle needs."""
+    return max(1, min(cfg.window // served, max(1, cfg.scale_mantissa_bits - 1)))
 
 
 def service_plan(cfg: NormConfig, rt: Retiming, dev_stat: int, mean_used: int) -> ServicePlan:
@@ -195,17 +190,26 @@ def service_plan(cfg: NormConfig, rt: Retiming, dev_stat: int, mean_used: int) -
     worst case); its jobs, one per served lane, are issued one every `rate` cycles from
     T + dev_stat + 1 on, the j-th (beat-major) at T + dev_stat + 1 + j*rate, and written
     `job_latency` later. Beat b's next sample, C/P beats later, must read after that write; the
-    last job is the latest relative to its channel's next sample. A later window's writes (to the
-    same copy two windows on) must not reach a copy still being read (checked)."""
+    last job is the latest relative to its channel's next sample. The rate is the slowest (the
+    fewer registers the divider holds) that adds at most `SERVICE_SLACK` cycles to the latency
+    of a service taking a job every cycle. A later window's writes (to the same copy two
+    windows on) must not reach a copy still being read (checked)."""
     beats = cfg.beats_per_step
     served = lanes_per_service(cfg)
-    rate = service_rate(cfg, served)
     job = ScaleService.job_latency_for(cfg, served, rt["scale"])
     last_job = beats * served - 1
-    latest = dev_stat + 1 + last_job * rate + job + 1 - beats - (beats - 1)
     read = ScaleService.read_latency_for(cfg)
-    # never before the mean in force arrives: the output needs both
-    read_stage = max(latest, mean_used - read)
+
+    def read_stage_at(rate: int) -> int:
+        latest = dev_stat + 1 + last_job * rate + job + 1 - beats - (beats - 1)
+        return max(latest, mean_used - read)  # never before the mean in force: the output needs both
+
+    rate = next(
+        r
+        for r in range(service_rate_limit(cfg, served), 0, -1)
+        if r == 1 or read_stage_at(r) - read_stage_at(1) <= SERVICE_SLACK
+    )
+    read_stage = read_stage_at(rate)
     overwrite_limit = (cfg.window - 1) * beats + dev_stat + job + 1
     if read_stage > overwrite_limit:
         raise ScheduleError(

@@ -322,3 +322,26 @@ def test_mirrored_shift_round_is_minus_rnd_of_minus_every_12_bit_value(rounding:
     v = np.arange(-2048, 2048)
     got = run_pipelined(_MirroredShiftRound(s, rounding), {"v": v}, ["y"], 0)["y"]
     assert got == list(-shift_round(-v, s, rounding))
+
+
+@pytest.mark.parametrize("rate", [2, 3, 5, 16])
+@pytest.mark.parametrize("rounding", [Rounding.HALF_EVEN, Rounding.TRUNCATE], ids=lambda r: r.value)
+def test_reciprocal_at_a_rate_takes_one_job_every_rate_cycles(rate: int, rounding: Rounding) -> None:
+    # jobs `rate` cycles apart, the inputs between them garbage: the engines and the spaced
+    # pipeline (one register per `rate` stages) must still hand every job its own values
+    rng = np.random.default_rng(rate)
+    kk_width, d_width, mant_bits, jobs = 19, 30, 17, 60
+    kk = rng.integers(1 << (kk_width - 1), 1 << kk_width, jobs)
+    d = np.clip(rng.integers(1, 1 << 12, jobs) << rng.integers(0, 18, jobs), 1, (1 << d_width) - 1)
+    n = jobs * rate
+    en = np.zeros(n, dtype=np.int64)
+    en[::rate] = 1
+    kk_in = rng.integers(1 << (kk_width - 1), 1 << kk_width, n)
+    d_in = rng.integers(1, 1 << d_width, n)
+    kk_in[::rate], d_in[::rate] = kk, d
+    dut = Reciprocal(d_width, kk_width, mant_bits, rounding, rate=rate)
+    got = run_pipelined(dut, {"en": en, "d": d_in, "kk": kk_in}, ["m", "pd", "below", "carry"], dut.latency)
+    m_ref, e_ref = norm_reciprocal(kk, 0, d, mant_bits, rounding)
+    assert got["m"][::rate] == list(m_ref)
+    e_hw = kk_width - 1 - np.array(got["pd"][::rate]) - np.array(got["below"][::rate]) + np.array(got["carry"][::rate])
+    assert list(e_hw) == list(e_ref)
