@@ -60,7 +60,7 @@ def stimulus(cfg: NormConfig, stream: str, samples: int | None, seed: int) -> St
     check_stimulus_arguments(stream, samples, seed)
     if stream in STREAM_KINDS:
         steps = samples if samples is not None else SYNTHETIC_SAMPLES
-        values = make_stream(stream, steps, cfg.channels, cfg.in_fmt, seed)
+        values = make_stream(stream, steps, cfg.channels, cfg.in_fmt, seed, config=cfg)
         source = f"synthetic {stream}, seed {seed}"
     else:
         if stream in RECORDINGS:

@@ -24,9 +24,10 @@ class LongTerm(wiring.Component):
     back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update is one
     sum of two terms (`arith.toward_parts`: ``(old << d) - old`` and the short-term value with the
     rounding's addend), taken from the old value (replaced by the short-term one on a first
-    window, so the update adds rnd_d(0) = 0); ``span - lead`` registers cut it, after the terms and
-    after the sum (so the write into memory, far from the adder, has a cycle of its own), so each
-    stage holds one carry chain at most.
+    window, so the update adds rnd_d(0) = 0); ``span - lead`` registers cut it, after the terms,
+    after the sum (so the write into memory, far from the adder, has a cycle of its own) and after
+    the choice of the old value, so each stage holds one carry chain at most and nothing in
+    front of it.
     Between two updates of one channel there are at least ``N*C`` cycles (one window of every
     channel), so `span` may be anything up to ``N*C`` (`span_for`; k = 0 with C = 1 leaves one
     cycle for the whole update).
@@ -39,17 +40,18 @@ class LongTerm(wiring.Component):
     channels, decay_log2, rounding:
         C, d and the rounding mode.
     span:
-        1 to 5: cycles from reading the old value to writing the new one.
+        1 to `span_for`: cycles from reading the old value to writing the new one.
     apart:
         The fewest cycles between two updates of one channel (N*C for the core).
     """
 
-    #: After the read: the sum's two terms, then the sum, a register after each.
-    UPDATE_STAGES = 2
+    #: After the read: the old value chosen (or the short-term one on a first window), the sum's
+    #: two terms, then the sum, a register after each where the channel leaves the cycles.
+    UPDATE_STAGES = 3
 
     @staticmethod
     def span_for(channels: int, apart: int) -> int:
-        """Cycles from the read to the write: the read and the three update stages, or all the
+        """Cycles from the read to the write: the read and the update's stages, or all the
         cycles between two updates of a channel when there are fewer."""
         return min(ChannelMemory.read_latency_for(channels) + LongTerm.UPDATE_STAGES, apart)
 
@@ -113,16 +115,16 @@ class LongTerm(wiring.Component):
             nxt = Signal.like(self.addr, reset_less=True, name=f"addr{i + 1}")
             m.d.sync += nxt.eq(addr)
             addr = nxt
-        # Values of the step at stage s + lead; `step` registers them when the span allows a cut
-        # (the data only on an update, so an idle statistic does not toggle).
+        # Values of the step at stage s + lead; `step` registers them where the span allows a cut
+        # (the data only on an update, so an idle statistic does not toggle). The cuts, by
+        # priority: between the terms and the sum (two carry chains), after the sum, after the
+        # choice of the old value (a multiplexer in front of the terms' subtraction).
         cuts = self.span - self.lead
 
-        def step(update: Value, *values: Value) -> tuple[Value, list[Value]]:
-            nonlocal cuts
-            if cuts == 0:
+        def step(priority: int, update: Value, *values: Value) -> tuple[Value, list[Value]]:
+            if cuts < priority:
                 return update, list(values)
-            cuts -= 1
-            update_next = Signal(name="update_next")
+            update_next = Signal(name=f"update_next{priority}")
             m.d.sync += update_next.eq(update)
             return update_next, [load_when(m, update, v) for v in values]
 
@@ -131,10 +133,11 @@ class LongTerm(wiring.Component):
         # the update as one sum of two terms (`arith.toward_parts`), from the old value, or from
         # the short-term one on a first window (the update then adds rnd_d(0) = 0)
         old = Mux(self.first, short, mem.rd_data)
+        update, (old, short, wa) = step(3, update, old, short, wa)
         a, b, carry = toward_parts(old, short, self._d, self._rounding)
-        update, (a, b, carry, wa) = step(update, a, b, carry, wa)
+        update, (a, b, carry, wa) = step(1, update, a, b, carry, wa)
         new = toward_finish(a, b, carry, self._d, self._shape.width)
-        update, (new, wa) = step(update, new, wa)
+        update, (new, wa) = step(2, update, new, wa)
         m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [
             mem.wr_addr.eq(wa),
