@@ -14,9 +14,12 @@ Every memory of the core is a `ChannelMemory`. Two kinds, chosen by depth:
   port registered), which no use can see: a deep memory's channel is read again only C/P >= 33
   cycles later.
 
-The output register loads with `rd_en` and clears with `rd_clear` (both in the cycle before the
-data appears): a window's first sample clears the old sum there, on a flip-flop's synchronous
-reset or the block RAM's output-register reset, so no selection follows the read.
+The output register loads with `rd_en` and clears with `rd_clear` (both at stage s + 1), and
+the last register before `rd_data` takes `rd_alt` instead of the word when `rd_alt_sel` (both at
+``s + read_latency - 1``: the cycle before the data appears), so a choice between the word and
+another value costs no stage of its own. A window's first sample clears the old sum with
+`rd_clear`, on a flip-flop's synchronous reset or the block RAM's output-register reset, so no
+selection follows the read.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ class ChannelMemory(wiring.Component):
             "wr_en": In(1),
         }
         if registered:
-            members |= {"rd_en": In(1, init=1), "rd_clear": In(1)}
+            members |= {"rd_en": In(1, init=1), "rd_clear": In(1), "rd_alt": In(shape), "rd_alt_sel": In(1)}
         super().__init__(members)
 
     @staticmethod
@@ -140,10 +143,12 @@ class ChannelMemory(wiring.Component):
             m.d.comb += rd_data.eq(rp.data)
             return m
         out = Signal(width, name="rd_data_r")
-        m.d.sync += out.eq(Mux(self.rd_clear, 0, Mux(self.rd_en, rp.data, out)))
         if self.block:
+            m.d.sync += out.eq(Mux(self.rd_clear, 0, Mux(self.rd_en, rp.data, out)))
             self._fabric_register(m, out, rd_data)
         else:
+            alt = Value.cast(self.rd_alt)
+            m.d.sync += out.eq(Mux(self.rd_alt_sel, alt, Mux(self.rd_clear, 0, Mux(self.rd_en, rp.data, out))))
             m.d.comb += rd_data.eq(out)
         return m
 
@@ -153,7 +158,7 @@ class ChannelMemory(wiring.Component):
         en = Signal(name="rd_en_r")
         m.d.sync += en.eq(self.rd_en)
         far = Signal(len(near), name="rd_data_f", reset_less=True)
-        m.d.sync += far.eq(Mux(en, near, far))
+        m.d.sync += far.eq(Mux(self.rd_alt_sel, Value.cast(self.rd_alt), Mux(en, near, far)))
         m.d.comb += rd_data.eq(far)
 
     def _write_port(self, m: Module, wr_data: Value) -> tuple[Value, Value, Value]:

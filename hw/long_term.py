@@ -45,9 +45,9 @@ class LongTerm(wiring.Component):
         The fewest cycles between two updates of one channel (N*C for the core).
     """
 
-    #: After the read: the old value chosen (or the short-term one on a first window), the sum's
-    #: two terms, then the sum, a register after each where the channel leaves the cycles.
-    UPDATE_STAGES = 3
+    #: After the read: the sum's two terms, then the sum, a register after each where the channel
+    #: leaves the cycles.
+    UPDATE_STAGES = 2
 
     @staticmethod
     def span_for(channels: int, apart: int) -> int:
@@ -58,8 +58,11 @@ class LongTerm(wiring.Component):
     @staticmethod
     def lead_for(channels: int, span: int) -> int:
         """Stages the address comes before `short`, `first` and `update`: the memory's read
-        (registered, unless the whole update must fit one cycle)."""
-        return ChannelMemory.read_latency_for(channels, registered=span >= 2)
+        (registered, unless the whole update must fit one cycle), less the cycle in which the
+        read's last register chooses the short-term value instead on a first window."""
+        if span >= 2:
+            return ChannelMemory.read_latency_for(channels) - 1
+        return ChannelMemory.read_latency_for(channels, registered=False)
 
     @staticmethod
     def latency_for(span: int) -> int:
@@ -78,7 +81,8 @@ class LongTerm(wiring.Component):
     ) -> None:
         self._style = style
         longest = self.span_for(channels, apart)
-        if not self.lead_for(channels, span) <= span <= longest:
+        # a registered read takes one cycle after `short` arrives (its last register's choice)
+        if not self.lead_for(channels, span) + (span >= 2) <= span <= longest:
             raise ValueError(f"LongTerm span must be at most {longest} (and cover the read), not {span}")
         # a channel is read again for its next update only `apart` cycles later: the read must see
         # a write of that same cycle only when the update takes all of them
@@ -116,28 +120,33 @@ class LongTerm(wiring.Component):
             m.d.sync += nxt.eq(addr)
             addr = nxt
         # Values of the step at stage s + lead; `step` registers them where the span allows a cut
-        # (the data only on an update, so an idle statistic does not toggle). The cuts, by
-        # priority: between the terms and the sum (two carry chains), after the sum, after the
-        # choice of the old value (a multiplexer in front of the terms' subtraction).
+        # (the data only on an update, so an idle statistic does not toggle).
         cuts = self.span - self.lead
 
-        def step(priority: int, update: Value, *values: Value) -> tuple[Value, list[Value]]:
-            if cuts < priority:
+        def step(update: Value, *values: Value) -> tuple[Value, list[Value]]:
+            nonlocal cuts
+            if cuts == 0:
                 return update, list(values)
-            update_next = Signal(name=f"update_next{priority}")
+            cuts -= 1
+            update_next = Signal(name="update_next")
             m.d.sync += update_next.eq(update)
             return update_next, [load_when(m, update, v) for v in values]
 
         update = self.update
         short, wa = self.short, addr
         # the update as one sum of two terms (`arith.toward_parts`), from the old value, or from
-        # the short-term one on a first window (the update then adds rnd_d(0) = 0)
-        old = Mux(self.first, short, mem.rd_data)
-        update, (old, short, wa) = step(3, update, old, short, wa)
+        # the short-term one on a first window (the update then adds rnd_d(0) = 0): the read's
+        # last register makes that choice, so no multiplexer stands in front of the terms
+        if self.span >= 2:
+            m.d.comb += [mem.rd_alt.eq(short), mem.rd_alt_sel.eq(self.first)]
+            update, (short, wa) = step(update, short, wa)
+            old = mem.rd_data
+        else:
+            old = Mux(self.first, short, mem.rd_data)
         a, b, carry = toward_parts(old, short, self._d, self._rounding)
-        update, (a, b, carry, wa) = step(1, update, a, b, carry, wa)
+        update, (a, b, carry, wa) = step(update, a, b, carry, wa)
         new = toward_finish(a, b, carry, self._d, self._shape.width)
-        update, (new, wa) = step(2, update, new, wa)
+        update, (new, wa) = step(update, new, wa)
         m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [
             mem.wr_addr.eq(wa),
