@@ -11,7 +11,7 @@ Every memory of the core is a `ChannelMemory`. Two kinds, chosen by depth:
   from one takes another 2 ns or so. Where a
   word may be read on one port in the cycle it is written on the other (`collide`: the values in
   force), whose result the block does not define, the write lands one cycle later instead (its
-  port registered), which no use can see: a deep memory's channel is read again only C/P >= 33
+  port registered), which no use can see: a deep memory's channel is read again only C/P >= 17
   cycles later.
 
 The output register loads with `rd_en` and clears with `rd_clear` (both at stage s + 1), and
@@ -32,10 +32,11 @@ from .primitives import DspStyle
 
 __all__ = ["BLOCK_RAM_WIDTH", "LUT_RAM_MAX_DEPTH", "ChannelMemory", "ram_style"]
 
-#: Memories up to this many words go to distributed (LUT) RAM, deeper ones to block RAM: at 32
-#: words an ECP5 LUT RAM already takes two DPR16X4 per 4 bits plus a read multiplexer per bit,
-#: while block RAM costs no LUTs.
-LUT_RAM_MAX_DEPTH = 32
+#: Memories up to this many words go to distributed (LUT) RAM, deeper ones to block RAM: 16
+#: words are one ECP5 DPR16X4 per 4 bits with no read multiplexer; past that every 16 words add
+#: another and each bit a multiplexer, while block RAM costs no LUTs (C = 64 with P = 2, 32
+#: channels per lane, took ~800 LUTs more in LUT RAM than in block RAM).
+LUT_RAM_MAX_DEPTH = 16
 
 #: Bits per ECP5 DP16KD in its 1024 x 18 mode; words of a deeper memory span several.
 BLOCK_RAM_WIDTH = 18

@@ -1,7 +1,7 @@
 """The output FIFO: every beat in flight has a place, on block RAM with its output register when deep.
 
 A first-word-fall-through FIFO built on `ChannelMemory` (reads of two or three cycles, block RAM
-past 32 words, so a P-lane core's wide FIFO costs block RAM, not LUT RAM) with a prefetch buffer
+past 16 words, so a P-lane core's wide FIFO costs block RAM, not LUT RAM) with a prefetch buffer
 in front of the output, a word for each cycle of the read and one for the output: reads are
 issued while the buffer, counting the reads still in flight, has room, so with the consumer
 always ready one beat leaves every clock. The writer is never refused:
