@@ -149,7 +149,9 @@ class ChannelMemory(wiring.Component):
             self._fabric_register(m, out, rd_data)
         else:
             alt = Value.cast(self.rd_alt)
-            m.d.sync += out.eq(Mux(self.rd_alt_sel, alt, Mux(self.rd_clear, 0, Mux(self.rd_en, rp.data, out))))
+            m.d.sync += out.eq(
+                Mux(self.rd_alt_sel, alt, Mux(self.rd_clear, 0, Mux(self.rd_en, rp.data, out)))
+            )
             m.d.comb += rd_data.eq(out)
         return m
 

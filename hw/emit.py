@@ -237,7 +237,9 @@ def _without_initial_values(rtlil_text: str) -> str:
     initial values, opt_dff may turn enable multiplexers into clock enables, and the Verilog has no
     declaration initializers.
     """
-    return re.sub(r"^ *attribute \\init .*\n(?=(?: *attribute .*\n)* *wire )", "", rtlil_text, flags=re.MULTILINE)
+    return re.sub(
+        r"^ *attribute \\init .*\n(?=(?: *attribute .*\n)* *wire )", "", rtlil_text, flags=re.MULTILINE
+    )
 
 
 _MEMORY = re.compile(r"^(\s*)memory width \d+ size (\d+) ", re.MULTILINE)

@@ -9,7 +9,9 @@ from pipe_bench import simulate_clocked
 from streamnorm.hw.output_fifo import OutputFifo
 
 
-def run(depth: int, write_prob: float, read_prob: float, words: int, seed: int) -> tuple[list[int], list[int]]:
+def run(
+    depth: int, write_prob: float, read_prob: float, words: int, seed: int
+) -> tuple[list[int], list[int]]:
     """Write `words` words (never more than `depth` outstanding, as the core's credits ensure);
     return the words read and the cycles they left in."""
     fifo = OutputFifo(16, depth)

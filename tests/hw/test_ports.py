@@ -24,7 +24,9 @@ def test_the_core_is_built_with_the_declared_signature() -> None:
 
 
 def test_the_docs_port_table_is_the_declaration() -> None:
-    table = re.findall(r"^\| `(\w+)` \| (in|out) \| `?([\w.*]+)`? \| (.+) \|$", DOCS.read_text(), re.MULTILINE)
+    table = re.findall(
+        r"^\| `(\w+)` \| (in|out) \| `?([\w.*]+)`? \| (.+) \|$", DOCS.read_text(), re.MULTILINE
+    )
     assert table, "docs/hardware.md has no port table"
     expected = [
         (p.name, "in" if p.direction == "input" else "out", p.width_text, p.meaning)

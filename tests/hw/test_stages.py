@@ -343,5 +343,11 @@ def test_reciprocal_at_a_rate_takes_one_job_every_rate_cycles(rate: int, roundin
     got = run_pipelined(dut, {"en": en, "d": d_in, "kk": kk_in}, ["m", "pd", "below", "carry"], dut.latency)
     m_ref, e_ref = norm_reciprocal(kk, 0, d, mant_bits, rounding)
     assert got["m"][::rate] == list(m_ref)
-    e_hw = kk_width - 1 - np.array(got["pd"][::rate]) - np.array(got["below"][::rate]) + np.array(got["carry"][::rate])
+    e_hw = (
+        kk_width
+        - 1
+        - np.array(got["pd"][::rate])
+        - np.array(got["below"][::rate])
+        + np.array(got["carry"][::rate])
+    )
     assert list(e_hw) == list(e_ref)
