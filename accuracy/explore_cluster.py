@@ -9,6 +9,7 @@ with ``dask scheduler`` and ``dask worker`` (docs/explore.md).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,16 +58,20 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
     from dask.distributed import Client, LocalCluster
 
     if spec.scheduler is None:
-        with (
-            LocalCluster(
-                n_workers=spec.workers or default_workers(),
+        n = spec.workers or default_workers()
+        with warnings.catch_warnings():
+            # the dashboard's port taken: Dask takes a free one, the one `describe_client` prints
+            warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+            cluster = LocalCluster(
+                n_workers=n,
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=DASHBOARD,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+            )
+        with cluster, Client(cluster) as client:
+            # a worker started may not have registered yet: wait, so that `describe_client` is true
+            client.wait_for_workers(n)
             yield client
         return
     try:

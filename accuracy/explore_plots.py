@@ -54,7 +54,8 @@ def plot_front(result: ExploreResult, name: str) -> bytes:
     cost, axis_label = FRONTS[name]
     ax.set_xlabel(axis_label)
     ax.set_ylabel("SQNR (dB)")
-    ax.legend(loc="best")
+    # below the axes: inside, it hides points wherever it goes (they spread over the whole plot)
+    fig.legend(loc="outside lower center", ncols=5)
     ax.set_title(f"{r.stream}: SQNR against {cost} on the {r.device}")
     return _png(fig)
 

@@ -10,6 +10,8 @@ all outcomes, so one bad point cannot stop a run of hours.
 from __future__ import annotations
 
 import enum
+import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -22,10 +24,14 @@ from streamnorm.hw.yosys import YosysError
 
 from .explore_tools import tool_versions
 
-__all__ = ["RunStatus", "SeedRun", "SynthFunction", "SynthJob", "failed_task", "run_job"]
+__all__ = ["RunStatus", "SeedRun", "SynthFunction", "SynthJob", "failed_task", "run_job", "worker_tools"]
 
 #: What performs one synthesis (`streamnorm.hw.synth.synthesize`, or a stand-in in the tests).
 SynthFunction = Callable[[SynthRequest], SynthReport]
+
+#: How `SynthError` and `YosysError` name a tool that a signal ended (a subprocess's negative
+#: status): someone or something stopped it, which says nothing about the design.
+_KILLED = re.compile(r"failed \(exit -\d+\)")
 
 
 class RunStatus(str, enum.Enum):
@@ -108,9 +114,18 @@ def _from_report(seed: int, report: SynthReport, seconds: float) -> SeedRun:
     )
 
 
+@functools.cache
+def worker_tools(family: str) -> dict[str, str]:
+    """This worker process's `tool_versions`, read at its first task, just after it imported the
+    sources: the code a worker runs is the one it imported, so an edit of the checkout during a
+    run must not make it refuse the tasks of the client it started with. (A client reads them
+    afresh for each run, as the workers of a new LocalCluster do.)"""
+    return tool_versions(family)
+
+
 def run_job(job: SynthJob, folder: str, synthesize: SynthFunction = synthesize) -> SeedRun:
     """Synthesize `job` in `folder` (created) and say how it went; never raises."""
-    here = tool_versions(job.target)
+    here = worker_tools(job.target)
     differ = {k: v for k, v in here.items() if job.tools.get(k) != v}
     if differ:
         said = ", ".join(f"{k} {v} (the client has {job.tools.get(k)})" for k, v in differ.items())
@@ -124,7 +139,11 @@ def run_job(job: SynthJob, folder: str, synthesize: SynthFunction = synthesize) 
     try:
         report = synthesize(job.request(Path(folder)))
     except (SynthError, YosysError) as exc:
-        return SeedRun(job.seed, RunStatus.FAILED, message=str(exc), seconds=time.perf_counter() - t0)
+        seconds = time.perf_counter() - t0
+        if _KILLED.search(str(exc)):  # stopped from outside (a signal), not refused: tried again
+            message = f"{exc}\n(the tool was killed by a signal; not cached: a rerun tries again)"
+            return SeedRun(job.seed, RunStatus.FAILED, message=message, seconds=seconds, cacheable=False)
+        return SeedRun(job.seed, RunStatus.FAILED, message=str(exc), seconds=seconds)
     except Exception as exc:  # a failure of this machine or of the generator: recorded, tried again
         message = f"{type(exc).__name__}: {exc} (not cached: a rerun tries again)"
         return SeedRun(

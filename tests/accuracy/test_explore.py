@@ -8,8 +8,10 @@ started here on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -26,13 +28,13 @@ from hypothesis import strategies as st
 
 from streamnorm import cli
 from streamnorm.accuracy import explore as explore_module
-from streamnorm.accuracy import explore_cluster, explore_tools
+from streamnorm.accuracy import explore_cluster, explore_tasks, explore_tools
 from streamnorm.accuracy.explore import ExploreRequest, parse_grid, run_explore
-from streamnorm.accuracy.explore_cluster import ClusterSpec, open_client
+from streamnorm.accuracy.explore_cluster import ClusterSpec, default_workers, describe_client, open_client
 from streamnorm.accuracy.explore_folder import write_explore_folder
 from streamnorm.accuracy.explore_front import pareto_front
 from streamnorm.accuracy.explore_result import ExploreResult
-from streamnorm.accuracy.explore_tasks import RunStatus, SynthJob, run_job
+from streamnorm.accuracy.explore_tasks import RunStatus, SynthJob, run_job, worker_tools
 from streamnorm.accuracy.explore_tools import tool_versions
 from streamnorm.golden import NormConfig
 from streamnorm.hw.synth import SynthError, SynthReport, SynthRequest
@@ -73,12 +75,13 @@ def fake_synthesize(request: SynthRequest) -> SynthReport:
 
 
 @pytest.fixture(autouse=True)
-def frozen_sources(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The sources' digest, fixed for the test: the checkout may be edited while it runs, and each
-    edit is (rightly) a cache miss. `test_a_changed_clock_device_or_source_is_a_miss` moves it."""
+def frozen_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sources' digest fixed for the test, for the client and the workers in this process
+    alike: the checkout may be edited while the tests run, and each edit is (rightly) a miss.
+    `test_a_changed_clock_device_or_source_is_a_miss` moves it."""
     digest = explore_tools.source_digest()
     monkeypatch.setattr(explore_tools, "source_digest", lambda: digest)
-    return digest
+    monkeypatch.setattr(explore_tasks, "worker_tools", tool_versions)
 
 
 def calls(out: Path) -> int:
@@ -111,7 +114,11 @@ def test_every_point_is_recorded_and_only_those_meeting_the_target_are_synthesiz
     tmp_path: Path, client: Any
 ) -> None:
     _, data = explore(tmp_path, client, grid=f"{GRID},decay_log2=4/null")
+    # explore.json as the issue names it (and more beside)
+    assert set(data) >= {"points", "pareto", "recommended"} and set(data["pareto"]) == {"lut", "fmax"}
     points = data["points"]
+    assert all(set(p) >= {"config", "sqnr_db", "meets_target", "synth"} for p in points)
+    assert isinstance(data["recommended"], int) and points[data["recommended"]]["meets_target"]
     assert len(points) == 12
     refused = [p for p in points if p["settings"]["decay_log2"] is None]
     assert all("mix_log2" in p["refused"] and p["synth"] is None and p["config"] is None for p in refused)
@@ -216,6 +223,21 @@ def test_a_changed_clock_device_or_source_is_a_miss(
     assert calls(tmp_path) == 4 * 4
 
 
+def test_a_worker_keeps_the_tools_it_started_with_and_a_client_reads_them_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the checkout edited under a running exploration: its workers keep the digest of the code
+    # they imported, rather than refusing the tasks of the client they started with; a client's
+    # next run (and a new cluster's workers) see the edit
+    monkeypatch.undo()  # the real digest, not `frozen_sources`'
+    worker_tools.cache_clear()
+    first = worker_tools("ecp5")
+    monkeypatch.setattr(Path, "read_bytes", lambda self: b"an edited checkout")
+    assert worker_tools("ecp5") == first
+    assert tool_versions("ecp5")["streamnorm-sources"] != first["streamnorm-sources"]
+    worker_tools.cache_clear()
+
+
 @pytest.fixture
 def trouble() -> Iterator[dict[int, str]]:
     TROUBLE.update({7: "synth_error", 8: "crash", 9: "too_big"})
@@ -243,6 +265,19 @@ def test_failures_are_recorded_and_the_rest_still_run(
     assert again["synthesis_runs"]["from_cache"] == 9
 
 
+@pytest.mark.parametrize(("status", "cached"), [(1, True), (-15, False), (-9, False)])
+def test_a_tool_killed_by_a_signal_is_tried_again_and_a_tool_that_failed_is_not(
+    tmp_path: Path, status: int, cached: bool
+) -> None:
+    def stopped(request: SynthRequest) -> SynthReport:
+        raise SynthError(f"nextpnr failed (exit {status}):\nInfo: Routing..")
+
+    job = SynthJob(BASE.to_dict(), "ecp5", "85k", 6, 100.0, 1, tool_versions("ecp5"))
+    run = run_job(job, str(tmp_path), stopped)
+    assert run.status is RunStatus.FAILED and run.message.startswith(f"nextpnr failed (exit {status})")
+    assert run.cacheable is cached and ("killed by a signal" in run.message) is not cached
+
+
 def test_no_point_fast_enough_means_no_recommendation_and_no_stale_file(tmp_path: Path, client: Any) -> None:
     explore(tmp_path, client)
     assert (tmp_path / "recommended.json").is_file()
@@ -262,6 +297,55 @@ def test_the_report_shows_both_fronts_every_point_and_the_command(tmp_path: Path
     assert page.count("<tr") == 1 + 6  # the header and one row a point
     assert "streamnorm explore --grid out_fmt.frac=4:9 ..." in page
     assert "<script" not in page
+
+
+class Heard:
+    """A `Progress` that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.advances: list[tuple[int, int, str]] = []
+        self.notes: list[str] = []
+
+    def advance(self, done: int, total: int, label: str) -> None:
+        self.advances.append((done, total, label))
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def test_progress_hears_every_point_then_every_task(tmp_path: Path, client: Any) -> None:
+    request = ExploreRequest(BASE, parse_grid([GRID], BASE), TARGET_DB, tmp_path, samples=SAMPLES, seeds=3)
+    heard = Heard()
+    run_explore(request, client, heard, fake_synthesize)
+    points = [a for a in heard.advances if a[1] == 6]
+    tasks = [a for a in heard.advances if a[1] == 4 * 3]
+    assert points + tasks == heard.advances  # the accuracy stage, then the synthesis
+    assert [done for done, _, _ in points] == list(range(7))
+    assert [done for done, _, _ in tasks] == list(range(13))  # one step a task, as each finishes
+    assert {label for _, _, label in tasks[1:]} == {
+        f"out_fmt.frac={f}, seed {s}" for f in range(6, 10) for s in (1, 2, 3)
+    }
+    assert heard.notes == ["synthesis: 12 runs to do, 0 of 12 found in the cache"]
+    heard = Heard()
+    run_explore(request, client, heard, fake_synthesize)
+    assert [a[1] for a in heard.advances] == [6] * 7  # nothing left to do: no synthesis stage
+    assert heard.notes == ["synthesis: 0 runs to do, 12 of 12 found in the cache"]
+
+
+def test_a_local_cluster_has_the_workers_asked_for_with_one_thread_each(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    with socket.socket() as taken:  # Dask's dashboard port in use (by this, or by another cluster)
+        with contextlib.suppress(OSError):
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        with open_client(ClusterSpec(workers=2)) as c:
+            assert list(c.nthreads().values()) == [1, 1]
+            line = describe_client(c)
+    assert line.startswith("cluster: tcp://127.0.0.1:") and ", 2 workers, 2 threads; dashboard: http" in line
+    assert "dashboard: http://127.0.0.1:8787/" not in line  # another port, said rather than warned
+    assert not [w for w in recwarn if "already in use" in str(w.message)]
+    assert ClusterSpec().workers is None and default_workers() == len(os.sched_getaffinity(0))
 
 
 def test_a_worker_whose_tools_differ_from_the_clients_refuses_the_task(tmp_path: Path) -> None:
