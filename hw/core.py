@@ -24,6 +24,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 
 from streamnorm.golden import ConfigError, NormConfig
+from streamnorm.golden.config import spell
 
 from .control import Sequencer
 from .lane import Lane
@@ -45,7 +46,7 @@ def check_buildable(cfg: NormConfig) -> None:
         if value is not None:
             raise ConfigError(
                 key,
-                f"{value!r}: the hardware builds the shift form only ({key}_log2, a weight 2^-n); "
+                f"{spell(value)}: the hardware builds the shift form only ({key}_log2, a weight 2^-n); "
                 f"the coefficient form is in the golden model and the accuracy report, not yet in hardware",
             )
 
@@ -92,7 +93,7 @@ class StreamNorm(wiring.Component):
             self.dsp = DspStyle(dsp)
         except ValueError:
             raise ValueError(
-                f"dsp must be one of {', '.join(d.value for d in DspStyle)}, not {dsp!r}"
+                f"dsp must be one of {', '.join(d.value for d in DspStyle)}, not {spell(dsp)}"
             ) from None
         self.cfg = cfg
         self.retiming = retiming or Retiming()

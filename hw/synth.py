@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from streamnorm.golden import NormConfig, ParameterError
+from streamnorm.golden.config import spell
 
 from .generate import write as write_verilog
 from .primitives import DspStyle
@@ -158,21 +159,26 @@ class SynthRequest:
             object.__setattr__(self, "target", Family(self.target))
         except ValueError:
             choices = ", ".join(f.value for f in Family)
-            raise ParameterError("target", f"{self.target!r} is not one of {choices}") from None
+            raise ParameterError("target", f"{spell(self.target)} is not one of {choices}") from None
         tgt = TARGETS[self.target]
         if self.device is not None and self.device not in tgt.devices:
             raise ParameterError(
-                "device", f"{self.device!r} is not one of the {self.target} devices: {', '.join(tgt.devices)}"
+                "device",
+                f"{spell(self.device)} is not one of the {self.target} devices: {', '.join(tgt.devices)}",
             )
         if self.speed is not None and self.speed not in tgt.speed_grades:
             if not tgt.speed_grades:
                 raise ParameterError("speed", f"{self.target} has no speed grades to choose (ECP5 has)")
             grades = ", ".join(str(g) for g in tgt.speed_grades)
-            raise ParameterError("speed", f"{self.speed} is not a {self.target} speed grade ({grades})")
+            raise ParameterError(
+                "speed", f"{spell(self.speed)} is not one of the {self.target} speed grades ({grades})"
+            )
         if not (isinstance(self.freq_mhz, (int, float)) and 0 < self.freq_mhz < 2000):
-            raise ParameterError("freq", f"{self.freq_mhz!r} MHz: must be a clock between 0 and 2000 MHz")
+            raise ParameterError(
+                "freq", f"{spell(self.freq_mhz)} MHz: must be a clock between 0 and 2000 MHz"
+            )
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError("seed", f"{self.seed!r}: must be an integer >= 0")
+            raise ParameterError("seed", f"{spell(self.seed)}: must be an integer >= 0")
 
     @property
     def target_info(self) -> Target:

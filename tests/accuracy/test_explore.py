@@ -368,7 +368,7 @@ def test_a_worker_whose_tools_differ_from_the_clients_refuses_the_task(tmp_path:
         ({"--grid": "channels=0:2"}, "--grid: channels=0: 0 is out of range; must be 1..65536"),
         ({"--seeds": "0"}, "--seeds: 0: must be 1 to 20"),
         ({"--workers": "0"}, "--workers: 0: must be at least 1"),
-        ({"--device": "up5k"}, "--device: 'up5k' is not one of the ecp5 devices"),
+        ({"--device": "up5k"}, "--device: \"up5k\" is not one of the ecp5 devices"),
         ({"--freq": "0"}, "--freq: 0.0 MHz: must be a clock between 0 and 2000 MHz"),
         ({"--target-sqnr": "inf"}, "--target-sqnr: must be a finite number of dB"),
         ({"--samples": "0"}, "--samples: must be at least 1, not 0"),

@@ -66,9 +66,9 @@ def test_a_design_too_big_for_the_device_is_said_so_plainly(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--target", "ecp5", "--device", "up5k"], "--device: 'up5k' is not one of the ecp5 devices"),
+        (["--target", "ecp5", "--device", "up5k"], "--device: \"up5k\" is not one of the ecp5 devices"),
         (["--target", "ice40", "--speed", "8"], "--speed: ice40 has no speed grades to choose"),
-        (["--speed", "5"], "--speed: 5 is not a ecp5 speed grade (6, 7, 8)"),
+        (["--speed", "5"], "--speed: 5 is not one of the ecp5 speed grades (6, 7, 8)"),
         (["--freq", "0"], "--freq: 0.0 MHz: must be a clock between 0 and 2000 MHz"),
     ],
 )
