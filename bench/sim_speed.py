@@ -1,9 +1,10 @@
 """Simulation speed: 1 M words of the default configuration, 30 % random pauses on both sides.
 
-    .venv/bin/python bench/sim_speed.py [--words 1000000] [--backpressure 0.3]
+    .venv/bin/python bench/sim_speed.py [--words 1000000] [--backpressure 0.3] [--lanes 1]
 
 (`--backpressure P` is `streamnorm simulate`'s: random pauses with probability P on the producer
-and, independently, on the consumer.)
+and, independently, on the consumer; `--lanes P` sets the configuration's `lanes`, P words a
+beat.)
 
 Runs the whole `streamnorm simulate` command (generate, build in a fresh folder, simulate, check
 every word) once on Icarus and once on Verilator, and prints checked words per second for the
@@ -24,7 +25,7 @@ from pathlib import Path
 from streamnorm.golden import NormConfig
 
 
-def run(simulator: str, samples: int, backpressure: float, work: Path) -> dict:
+def run(simulator: str, samples: int, backpressure: float, config: Path, work: Path) -> dict:
     out = work / simulator
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -33,6 +34,8 @@ def run(simulator: str, samples: int, backpressure: float, work: Path) -> dict:
             "-m",
             "streamnorm.cli",
             "simulate",
+            "--config",
+            str(config),
             "--simulator",
             simulator,
             "--samples",
@@ -64,18 +67,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--words", type=int, default=1_000_000)
     ap.add_argument("--backpressure", type=float, default=0.3)
+    ap.add_argument("--lanes", type=int, default=1)
     args = ap.parse_args()
-    channels = NormConfig().channels
+    cfg = NormConfig(lanes=args.lanes)
+    channels = cfg.channels
     samples = args.words // channels
     print(
-        f"default config (C = {channels}): {samples} time steps = {samples * channels} words, "
-        f"random pauses {args.backpressure} on both sides",
+        f"default config (C = {channels}, P = {cfg.lanes}): {samples} time steps = "
+        f"{samples * channels} words, random pauses {args.backpressure} on both sides",
         flush=True,
     )
     results = {}
     with tempfile.TemporaryDirectory(prefix="sim_speed_") as tmp:
+        config = Path(tmp) / "config.json"
+        config.write_text(cfg.to_json())
         for sim in ("icarus", "verilator"):
-            r = results[sim] = run(sim, samples, args.backpressure, Path(tmp))
+            r = results[sim] = run(sim, samples, args.backpressure, config, Path(tmp))
             phases = ", ".join(f"{k} {v:.1f} s" for k, v in r["seconds"].items() if k != "total")
             whole = r["words"] / r["wall"]
             print(

@@ -7,7 +7,8 @@ and its tlast are written back to a memory file, which the cocotb test hands to 
 Files (in the test folder): ``stimulus.hex`` (one input beat per line, `lanes` words packed as
 `sim.beats` packs them), ``freeze.bin`` (one bit per time step), ``valid.bin`` / ``ready.bin``
 (one period of the producer's and the consumer's pause pattern, 1 = may transfer), and the
-harness writes ``output.hex`` ({tlast, tdata} per beat).
+harness writes ``output.hex`` ({tlast, tdata} per beat). It also counts the beats of each side
+and the cycles of the first and the last handshake, so II = 1 beat can be checked.
 The DUT instance follows `hw.ports.ports`: ports the harness has no use for are tied to 0 (inputs)
 or left open (outputs).
 """

@@ -149,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         "stream": stim.source,
         "samples": int(stim.codes.shape[0]),
         "words": int(stim.codes.size),
+        "lanes": cfg.lanes,
+        "beats": int(stim.codes.size) // cfg.lanes,
         "input_saturated": stim.saturated,
         "simulator": report.simulator.value,
         "driver": report.driver.value,
@@ -173,6 +175,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"first mismatch: {mismatch.describe()}")
     for note in res.notes:
         print(f"note: {note}")
+    steady = " (one beat per clock on each side)" if res.one_beat_per_clock else ""
+    words = "1 word" if cfg.lanes == 1 else f"{cfg.lanes} words"
+    print(
+        f"beats ({words} each): {res.input_beats} in over {res.input_cycles} clock cycles, "
+        f"{res.output_beats} out over {res.output_cycles}{steady}"
+    )
     print(
         f"speed: {res.words_per_second:,.0f} checked words/s in simulation, "
         f"{summary['words_per_second_total']:,.0f} words/s for the whole command ({total:.1f} s)"

@@ -47,7 +47,17 @@ MATRIX: dict[str, tuple[dict, int]] = {
         50,
     ),
     "truncate_long_window": ({"channels": 2, "rounding": "truncate", "window_log2": 4, "decay_log2": 1}, 80),
+    # lanes: P words a beat. C = P puts every channel in every beat (one beat a time step)
+    "c4_lanes4": ({"channels": 4, "lanes": 4, "window_log2": 2, "decay_log2": 2}, 60),
+    "c4_lanes4_k0": ({"channels": 4, "lanes": 4, "window_log2": 0, "decay_log2": 2}, 80),
+    "c6_lanes2_p2": ({"channels": 6, "lanes": 2, "p": 2, "window_log2": 2, "decay_log2": 3}, 60),
+    "c8_lanes4_pow2": ({"channels": 8, "lanes": 4, "scale": "pow2", "window_log2": 2, "decay_log2": 2}, 50),
+    # per-channel state banked over 8 lanes, 128 entries each
+    "c1024_lanes8": ({"channels": 1024, "lanes": 8, "window_log2": 1, "decay_log2": 1}, 6),
 }
+
+#: The entries with more than one word a beat.
+LANE_CONFIGS = [name for name, (changes, _) in MATRIX.items() if changes.get("lanes", 1) > 1]
 
 
 def stream_for(cfg: NormConfig, steps: int, seed: int) -> np.ndarray:

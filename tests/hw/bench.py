@@ -112,4 +112,7 @@ def simulate(
     board = Scoreboard(cfg, codes, freeze, None if reset is None else reset.restart)
     words_before = None if before_reset is None else before_reset * lanes
     result = board.check(*unpack(beats, lasts, cfg), overflow, words_before_reset=words_before)
+    result.input_beats, result.output_beats = len(in_cycles), len(out_cycles)
+    result.input_cycles = in_cycles[-1] - in_cycles[0] + 1 if in_cycles else 0
+    result.output_cycles = out_cycles[-1] - out_cycles[0] + 1 if out_cycles else 0
     return Run(result, in_cycles, out_cycles, words_before)

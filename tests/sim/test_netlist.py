@@ -1,5 +1,5 @@
 """A given Verilog file is checked before it is built: its text, its top module's ports against
-`ports(cfg)`, and the manifest beside it."""
+`ports(cfg)`, and the manifest beside it; and a post-synthesis netlist with lanes simulates."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from matrix import stream_for
 
 from streamnorm.golden import NormConfig, ParameterError
 from streamnorm.hw.generate import write
 from streamnorm.hw.ports import ports
+from streamnorm.hw.synth import Family, SynthRequest, synthesize
 from streamnorm.sim.netlist import check_manifest, check_ports, find_top, module_ports, read_verilog
+from streamnorm.sim.pauses import RandomPauses
+from streamnorm.sim.request import SimRequest
+from streamnorm.sim.runner import run_simulation
 
 CFG = NormConfig(channels=2, window_log2=2, decay_log2=2)
 HERE = Path("dut.v")
@@ -106,3 +111,27 @@ def test_a_manifest_of_another_configuration_is_refused_naming_the_fields(tmp_pa
 def test_without_a_manifest_there_is_nothing_to_compare(tmp_path: Path) -> None:
     (tmp_path / "alone.v").write_text(ansi())
     assert check_manifest(tmp_path / "alone.v", CFG) is None
+
+
+@pytest.mark.slow
+def test_a_post_synthesis_netlist_with_lanes_simulates_word_exact(tmp_path: Path) -> None:
+    # two words a beat through ECP5 cells: the netlist's ports are the lanes', both drivers pass
+    cfg = NormConfig(
+        channels=2,
+        lanes=2,
+        in_fmt={"width": 8, "frac": 6},
+        out_fmt={"width": 8, "frac": 4},
+        eps=2.0**-4,
+        window_log2=2,
+        decay_log2=2,
+    )
+    synthesize(SynthRequest(cfg, tmp_path, Family.ECP5, device="25k", freq_mhz=100))
+    codes = stream_for(cfg, 40, seed=3)
+    pauses = {"producer_pauses": RandomPauses(0.3), "consumer_pauses": RandomPauses(0.3)}
+    for driver in ("bulk", "axi"):
+        request = SimRequest(
+            cfg, codes, tmp_path / driver, driver=driver, verilog=tmp_path / "netlist.v", seed=4, **pauses
+        )
+        result = run_simulation(request).result
+        assert result.passed, result.summary()
+        assert result.words_checked == codes.size

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from matrix import MATRIX, config, stream_for
+from matrix import LANE_CONFIGS, MATRIX, config, stream_for
 
 from streamnorm.golden import NormConfig
+from streamnorm.hw.core import latency
 from streamnorm.hw.generate import write
 from streamnorm.sim.pauses import BurstPauses, PeriodicPauses, RandomPauses
 from streamnorm.sim.request import Driver, ResetPlan, SimRequest, Simulator
@@ -38,10 +39,22 @@ CONFIGS = {**MATRIX, **EXTRA}
 #: 30 % random pauses on both sides, the regression's standard backpressure.
 PAUSES = {"producer_pauses": RandomPauses(0.3), "consumer_pauses": RandomPauses(0.3)}
 
+#: The lane configurations the cocotbext-axi tests add (freeze per time step; reset mid-stream).
+FREEZE_LANES = ["c4_lanes4_k0", "c6_lanes2_p2", "c8_lanes4_wide"]
+RESET_LANES = ["c4_lanes4", "c8_lanes4_pow2", "c8_lanes4_wide"]
+
 # Every configuration runs on both simulators. A Verilator build compiles C++ (several seconds
 # each), so the default run takes Verilator on a representative subset and the rest of the
 # Verilator matrix is marked slow (`pytest -m slow` runs it).
-VERILATOR_DEFAULT = {"c1_k0", "p2", "pow2", "c256_memory", "per_channel_gamma_beta", "default"}
+VERILATOR_DEFAULT = {
+    "c1_k0",
+    "p2",
+    "pow2",
+    "c256_memory",
+    "per_channel_gamma_beta",
+    "c8_lanes4_pow2",
+    "default",
+}
 
 
 def on_simulators(names: list[str], default_verilator: set[str]) -> list:
@@ -69,7 +82,7 @@ def test_every_word_matches_golden_with_backpressure(name: str, simulator: Simul
 
 @pytest.mark.parametrize(
     ("name", "simulator"),
-    on_simulators(["c1_k0", "c3", "p2", "c256_memory", "per_channel_gamma_beta", "c8_lanes4_wide"], {"c3"}),
+    on_simulators(["c1_k0", "c3", "p2", "c256_memory", "per_channel_gamma_beta", *FREEZE_LANES], {"c3"}),
 )
 def test_freeze_per_time_step_through_cocotbext_axi(name: str, simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of(name)
@@ -85,11 +98,13 @@ def test_freeze_per_time_step_through_cocotbext_axi(name: str, simulator: Simula
 
 
 @pytest.mark.parametrize(
-    ("name", "simulator"), on_simulators(["c1_k0", "c3", "p2", "mix_off", "c8_lanes4_wide"], {"p2"})
+    ("name", "simulator"),
+    on_simulators(["c1_k0", "c3", "p2", "mix_off", *RESET_LANES], {"p2"}),
 )
 def test_reset_mid_stream_through_cocotbext_axi(name: str, simulator: Simulator, tmp_path: Path) -> None:
     cfg = cfg_of(name)
-    steps = CONFIGS[name][1]
+    # enough beats that words come out before the reset (few time steps are few beats with lanes)
+    steps = max(CONFIGS[name][1], -(-2 * latency(cfg) // cfg.beats_per_step))
     first, second = stream_for(cfg, steps, seed=16), stream_for(cfg, steps, seed=17)
     cut = (first.size * 2) // 3 + (1 if cfg.channels > 1 else 0)  # mid time step
     request = SimRequest(
@@ -106,6 +121,24 @@ def test_reset_mid_stream_through_cocotbext_axi(name: str, simulator: Simulator,
     assert report.result.passed, report.result.summary()
     # some words were delivered before the reset and checked as a prefix, all after it in full
     assert second.size < report.result.words_checked < cut + second.size
+
+
+@pytest.mark.parametrize(
+    ("name", "driver"),
+    [(name, Driver.BULK) for name in [*LANE_CONFIGS, "c8_lanes4_wide", "c1_k0", "default"]]
+    + [("c4_lanes4_k0", Driver.AXI), ("c6_lanes2_p2", Driver.AXI)],
+)
+def test_one_beat_per_clock_on_each_side_without_pauses(name: str, driver: Driver, tmp_path: Path) -> None:
+    # II = 1 beat: the core takes a beat on every clock, and once output starts gives one on every
+    # clock, so the handshakes of each side span as many cycles as there are beats
+    cfg = cfg_of(name)
+    codes = stream_for(cfg, CONFIGS[name][1], seed=28)
+    result = run_simulation(SimRequest(cfg, codes, tmp_path, driver=driver, seed=29)).result  # no pauses
+    assert result.passed, result.summary()
+    beats = codes.size // cfg.lanes
+    assert (result.input_beats, result.output_beats) == (beats, beats)
+    assert (result.input_cycles, result.output_cycles) == (beats, beats)
+    assert result.one_beat_per_clock
 
 
 @pytest.mark.parametrize("simulator", list(Simulator))
@@ -184,6 +217,24 @@ def test_corrupted_netlist_is_reported_as_a_mismatch(simulator: Simulator, tmp_p
     first = report.result.mismatches[0]
     assert first.got != first.expected
     assert f"time step {first.time_step}, channel {first.channel}" in first.describe()
+
+
+@pytest.mark.parametrize("driver", list(Driver))
+def test_a_tlast_on_every_beat_is_reported_per_beat(driver: Driver, tmp_path: Path) -> None:
+    # two beats a time step: tlast belongs on the second only
+    cfg = cfg_of("c8_lanes4_pow2")
+    v_path, _ = write(cfg, tmp_path / "gen", "streamnorm")
+    text = v_path.read_text()
+    line = re.search(r"^\s*assign m_axis_tlast = .*;$", text, re.MULTILINE)
+    assert line is not None, "no m_axis_tlast assignment found to corrupt"
+    bad = tmp_path / "tlast_always.v"
+    bad.write_text(text.replace(line.group(0), "  assign m_axis_tlast = 1'b1;", 1))
+    codes = stream_for(cfg, 40, seed=30)
+    request = SimRequest(cfg, codes, tmp_path / "run", driver=driver, verilog=bad, **PAUSES)
+    result = run_simulation(request).result
+    assert not result.passed and result.mismatch_count == 0
+    assert result.tlast_errors == codes.size // cfg.channels  # the first beat of every time step
+    assert "the first at word 3 (time step 0, channel 3)" in result.summary()
 
 
 @pytest.mark.slow

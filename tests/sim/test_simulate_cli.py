@@ -281,3 +281,37 @@ def test_a_binary_or_non_utf8_verilog_file_is_refused_in_one_line(tmp_path: Path
     proc = simulate("--verilog", str(bad), "--out", str(tmp_path / "o"))
     assert_one_line_error(proc, f"{bad} is not a Verilog text file")
     assert "codec" not in proc.stderr
+
+
+def test_a_generated_core_with_four_lanes_passes_the_cocotbext_axi_bench(tmp_path: Path) -> None:
+    # the "done when": `streamnorm generate` with "lanes": 4, then that file through the
+    # cocotbext-axi bench (which packs and unpacks the lanes itself): every word with random
+    # stalls on both sides, and one beat per clock without them (on Verilator too)
+    cfg_path = tmp_path / "lanes4.json"
+    cfg_path.write_text(json.dumps({"channels": 8, "lanes": 4, "window_log2": 2, "decay_log2": 3}))
+    rtl = tmp_path / "rtl"
+    proc = streamnorm("generate", "--config", str(cfg_path), "--out", str(rtl))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    verilog = rtl / "streamnorm.v"
+    runs = {
+        "stalls": ["--backpressure", "0.3"],
+        "no_stalls": ["--backpressure", "0"],
+        "no_stalls_verilator": ["--backpressure", "0", "--simulator", "verilator"],
+    }
+    for name, args in runs.items():
+        out = tmp_path / name
+        proc = simulate(
+            "--verilog", str(verilog), "--driver", "axi", "--samples", "150", *args, "--out", str(out)
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "PASS: 1200 of 1200 words checked" in proc.stdout
+        res = json.loads((out / "results.json").read_text())
+        assert (res["config"]["lanes"], res["beats"], res["driver"]) == (4, 300, "axi")
+        result = res["result"]
+        assert result["input_beats"] == result["output_beats"] == 300
+        if name == "stalls":
+            assert result["input_cycles"] > 300 and not result["one_beat_per_clock"]
+        else:
+            assert result["input_cycles"] == result["output_cycles"] == 300
+            assert result["one_beat_per_clock"]
+            assert "300 in over 300 clock cycles, 300 out over 300 (one beat per clock" in proc.stdout
