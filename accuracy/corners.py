@@ -65,10 +65,13 @@ CORNERS: tuple[str, ...] = (
 )
 
 #: Candidate input codes per channel and solve; every code when the input format has no more.
-_CANDIDATES = 1 << 16
+_CANDIDATES = 1 << 13
 
-#: Ties aimed at per rounding point before the tie windows stop.
-_TIES_WANTED = 3
+#: Windows of output ties right after reset.
+_OUTPUT_WINDOWS = 8
+
+#: Tie windows after each round of extremes.
+_TIE_WINDOWS = 48
 
 
 def rounding_points(cfg: NormConfig) -> tuple[str, ...]:
@@ -234,6 +237,7 @@ class CornerCounter(FixedStreamNorm):
             "decay": self._params.decay,
             "mix": self._params.mix,
             "kk": np.array([k for _, k, _ in self._params.gains], dtype=np.int64),
+            "gains": self._params.gains,
         }
 
 
@@ -248,12 +252,16 @@ def corner_report(cfg: NormConfig, codes: np.ndarray, freeze: np.ndarray | None 
 
 
 def _candidates(cfg: NormConfig, rng: np.random.Generator) -> np.ndarray:
+    """Every input code, or (wide formats) a random draw plus the codes the ties of a mean on the
+    grid need: small odd multiples of each power of two away from 0 and from either rail."""
     fmt = cfg.in_fmt
-    count = fmt.max_code - fmt.min_code + 1
-    if count <= _CANDIDATES:
-        return np.arange(fmt.min_code, fmt.max_code + 1, dtype=np.int64)
-    drawn = rng.integers(fmt.min_code, fmt.max_code, _CANDIDATES - 2, endpoint=True)
-    return np.concatenate(([fmt.min_code, fmt.max_code], drawn)).astype(np.int64)
+    lo, hi = fmt.min_code, fmt.max_code
+    if hi - lo + 1 <= _CANDIDATES:
+        return np.arange(lo, hi + 1, dtype=np.int64)
+    steps = np.array([o << j for j in range(fmt.width) for o in (1, 3, 5, 7)], dtype=np.int64)
+    drawn = rng.integers(lo, hi, _CANDIDATES, endpoint=True)
+    codes = np.concatenate(([lo, hi, 0], steps, -steps, lo + steps, hi - steps, drawn))
+    return np.unique(codes[(codes >= lo) & (codes <= hi)])
 
 
 def _sample_ties(cfg: NormConfig, state: dict, x: np.ndarray, point: str) -> np.ndarray:
@@ -274,7 +282,7 @@ def _window_end_ties(cfg: NormConfig, state: dict, base: np.ndarray, x: np.ndarr
     g = cfg.guard_bits
     mean = state["mean"]
     base_dev = stages.deviation(cfg, (base << g) - mean).sum(axis=0)
-    sum_x = ((base.sum(axis=0) + x) << g)
+    sum_x = (base.sum(axis=0) + x) << g
     sum_dev = base_dev + stages.deviation(cfg, (x << g) - mean)
     m_s = stages.short_term_mean(cfg, sum_x)
     s_s = stages.short_term_dev(cfg, sum_dev)
@@ -291,8 +299,37 @@ def _window_end_ties(cfg: NormConfig, state: dict, base: np.ndarray, x: np.ndarr
             ties["mix_mean"] = _weighted_ties(m_s, l_m, state["mix"])
             ties["mix_dev"] = _weighted_ties(s_s, l_s, state["mix"])
             stat = stages.mix(cfg, l_s, s_s, state["mix"])
-    ties["scale"] = _scale_ties(cfg, stages.to_dev_stat(cfg, stat), state["kk"])
+    dev_stat = stages.to_dev_stat(cfg, stat)
+    ties["scale"] = _scale_ties(cfg, dev_stat, state["kk"])
+    mean = m_s
+    if cfg.long_term:
+        mean = l_m if state["mix"] is None else stages.mix(cfg, l_m, m_s, state["mix"])
+    ties["output"] = _output_tie_reachable(cfg, mean, *cfg.scale_for(dev_stat, state["gains"]))
     return ties
+
+
+def _two_adic(v: np.ndarray) -> np.ndarray:
+    """The number of trailing zero bits of each nonzero value (63 for 0)."""
+    v = np.asarray(v, dtype=np.int64)
+    return np.where(v == 0, 63, bit_length(v & -v) - 1)
+
+
+def _output_tie_reachable(cfg: NormConfig, mean: np.ndarray, ms: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Where a window with mean `mean` and scale ``(ms, t)`` in force has inputs whose output ties.
+
+    ``(X*2^G - Mu)*ms`` is a half of ``2^t`` exactly when its trailing zeros number ``t - 1``.
+    Below ``G`` the mean's trailing zeros are every centered value's: then every input ties if
+    ``tz(Mu) + tz(ms) = t - 1``. A mean on the input grid leaves ``X - Mu/2^G = ±2^h`` with
+    ``h = t - 1 - tz(ms) - G``, reachable inside the input range and with the output (about
+    ``ms/2^(tz(ms)+1)`` then) in range.
+    """
+    g = cfg.guard_bits
+    tz_mean, tz_ms = _two_adic(mean), _two_adic(ms)
+    h = t - 1 - tz_ms - g
+    off_grid = (tz_mean < g) & (tz_mean + tz_ms == t - 1)
+    on_grid = (tz_mean >= g) & (h >= 0) & (h <= cfg.in_fmt.width - 2)
+    small = (np.abs(ms) >> (tz_ms + 1)) <= cfg.out_fmt.max_code // 2
+    return off_grid | (on_grid & small)
 
 
 def _nearest(mask: np.ndarray, x: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -303,23 +340,35 @@ def _nearest(mask: np.ndarray, x: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 
 def _tie_window(
-    cfg: NormConfig, model: CornerCounter, rng: np.random.Generator, x: np.ndarray, aim: list[str]
+    cfg: NormConfig, model: CornerCounter, level: np.ndarray, x: np.ndarray, aim: list[str]
 ) -> np.ndarray:
-    """One window (N, C) whose samples tie at the per-sample points and whose last sample ties at
-    the first window-end point in `aim` that some code reaches, per channel."""
-    fmt = cfg.in_fmt
+    # (an empty `aim` keeps the last sample at `level`: the mean stays where it is)
+    """One window (N, C) around `level` (C,) whose samples tie at the per-sample points and whose
+    last sample ties at the first window-end point in `aim` that some code reaches, per channel.
+
+    The per-sample ties come in mirrored pairs ``level ± j``: with the mean in force at ``level``
+    both tie, and the window's mean stays at ``level`` (on the input grid, where output ties are
+    reachable) for the next window.
+    """
     n, c = cfg.window, cfg.channels
     state = model.window_state()
-    span = (fmt.max_code - fmt.min_code) // 4
-    level = rng.integers(-span, span, c, endpoint=True)
-    rows = level + rng.integers(-span // 8, span // 8, (n, c), endpoint=True)
-    # Per-sample ties: the statistics in force do not change inside a window, so one solve serves
-    # every sample; the output and the square's rounding take turns.
-    sample_points = [p for p in ("output", "square") if p in rounding_points(cfg)]
-    for i in range(n):
-        point = sample_points[i % len(sample_points)]
-        pick = _nearest(_sample_ties(cfg, state, x, point), x, rows[i])
-        rows[i] = np.where(pick >= 0, x[np.maximum(pick, 0), 0], rows[i])
+    rows = np.repeat(level[None], n, axis=0)
+    # The statistics in force do not change inside a window: one solve per point serves every
+    # sample; the output and the square's rounding take turns.
+    points = [p for p in ("output", "square") if p in rounding_points(cfg)]
+    picks = [_nearest(_sample_ties(cfg, state, x, p) & (x != level), x, level) for p in points]
+    fmt = cfg.in_fmt
+    free = n if not aim else n - 1  # the samples the window end leaves alone
+    for i in range(0, free, 2):
+        pick = picks[(i // 2) % len(picks)]
+        tie = x[np.maximum(pick, 0), 0]
+        mirror = 2 * level - tie
+        ok = (pick >= 0) & (mirror >= fmt.min_code) & (mirror <= fmt.max_code)
+        rows[i] = np.where(ok, tie, level)
+        if i + 1 < free:
+            rows[i + 1] = np.where(ok, mirror, level)
+    if not aim:
+        return rows
     ends = _window_end_ties(cfg, state, rows[:-1], x)
     last = rows[-1].copy()
     done = np.zeros(c, dtype=bool)
@@ -329,7 +378,7 @@ def _tie_window(
         last = np.where(take, x[np.maximum(pick, 0), 0], last)
         done |= take
     rows[-1] = last
-    return np.clip(rows, fmt.min_code, fmt.max_code)
+    return rows
 
 
 def _settle_windows(cfg: NormConfig) -> int:
@@ -340,20 +389,25 @@ def _settle_windows(cfg: NormConfig) -> int:
     return min(64, math.ceil(2 / c))
 
 
+def _first_level(cfg: NormConfig, seed: int) -> np.ndarray:
+    """(C,) the level of the first windows: 0 on alternate channels, a rail (min and max in turn)
+    on the others."""
+    fmt = cfg.in_fmt
+    ch = np.arange(cfg.channels)
+    rail = np.where((ch // 2 + seed) % 2 == 0, fmt.min_code, fmt.max_code)
+    return np.where((ch + seed) % 2 == 1, 0, rail).astype(np.int64)
+
+
 def _extremes(cfg: NormConfig, seed: int) -> np.ndarray:
-    """The extremes (see the module's docstring), whole windows."""
+    """The extremes after the first windows (see the module's docstring), whole windows."""
     fmt = cfg.in_fmt
     n, c = cfg.window, cfg.channels
     lo, hi = fmt.min_code, fmt.max_code
     ch = np.arange(c)
-    # first window: 0 on alternate channels, a rail on the others (min and max in turn)
-    quiet = (ch + seed) % 2 == 1
     rail = np.where((ch // 2 + seed) % 2 == 0, lo, hi)
-    first = np.where(quiet, 0, rail)
     alternate = np.where((np.arange(n)[:, None] + ch) % 2 == 0, hi, lo)
     settle = _settle_windows(cfg)
     parts = [
-        np.repeat(first[None], 2 * n, axis=0),
         np.tile(alternate, (2, 1)),
         np.repeat(np.where(rail == lo, hi, lo)[None], settle * n, axis=0),
         np.repeat(rail[None], settle * n, axis=0),
@@ -371,30 +425,43 @@ def corners_stream(cfg: NormConfig, steps: int, seed: int = 0) -> np.ndarray:
         raise ParameterError("seed", f"must be at least 0, not {seed}")
     rng = np.random.default_rng(seed)
     x = _candidates(cfg, rng)[:, None]
+    fmt = cfg.in_fmt
+    span = (fmt.max_code - fmt.min_code) // 4
     model = CornerCounter(cfg)
     chunks: list[np.ndarray] = []
     made = 0
-    ends = [p for p in rounding_points(cfg) if p not in ("output", "square")]
+    # The output's ties are made inside a window, once a window end was solved to make them
+    # reachable: that is what aiming at "output" at a window end means.
+    ends = [p for p in rounding_points(cfg) if p != "square"]
     round_no = 0
-    while made < steps:
-        block = _extremes(cfg, seed + round_no)
+
+    def emit(block: np.ndarray) -> None:
+        nonlocal made
         chunks.append(block)
         model.process(block)
         made += len(block)
+
+    # Right after reset a constant window puts the mean exactly on the input grid (the long-term
+    # state starts from it); mirrored ties keep it there, where the output's ties are.
+    level = _first_level(cfg, seed)
+    emit(np.repeat(level[None], 2 * cfg.window, axis=0))
+    for _ in range(_OUTPUT_WINDOWS):
+        if made >= steps:
+            break
+        emit(_tie_window(cfg, model, level, x, []))
+    while made < steps:
+        emit(_extremes(cfg, seed + round_no))
         aimed: Counter[str] = Counter()
-        for _ in range(_TIES_WANTED * (len(ends) + 1) * 4):
+        for w in range(_TIE_WINDOWS):
             if made >= steps:
                 break
-            aim = sorted(ends, key=lambda p: aimed[p])
-            window = _tie_window(cfg, model, rng, x, aim)
+            # A new level every few windows moves the statistics' low bits.
+            if w % 4 == 0:
+                level = rng.integers(-span, span, cfg.channels, endpoint=True)
             before = Counter(model.reached)
-            model.process(window)
+            emit(_tie_window(cfg, model, level, x, sorted(ends, key=lambda p: aimed[p])))
             for p in ends:
                 aimed[p] += model.reached[p] - before[p]
-            chunks.append(window)
-            made += len(window)
-            if all(aimed[p] >= _TIES_WANTED for p in ends):
-                break
         round_no += 1
     return np.concatenate(chunks)[:steps] if chunks else np.zeros((0, cfg.channels), dtype=np.int64)
 

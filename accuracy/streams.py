@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from streamnorm.golden import ParameterError, QFormat
+from streamnorm.golden import NormConfig, ParameterError, QFormat
+
+from .corners import corners_stream
 
 __all__ = ["STREAM_KINDS", "load_stream", "make_stream"]
 
@@ -82,13 +84,19 @@ _GENERATORS: dict[str, Callable[[np.random.Generator, int, int, QFormat], np.nda
     "quiet": _quiet,
 }
 
-#: The synthetic stream kinds, by name.
-STREAM_KINDS: tuple[str, ...] = tuple(_GENERATORS)
+#: The synthetic stream kinds, by name; `corners` (accuracy/corners.py) is built from a configuration.
+STREAM_KINDS: tuple[str, ...] = (*_GENERATORS, "corners")
 
 
-def make_stream(kind: str, steps: int, channels: int, fmt: QFormat, seed: int = 0) -> np.ndarray:
-    """A (steps, channels) float stream of `kind` in the units of `fmt` (not yet quantized)."""
-    if kind not in _GENERATORS:
+def make_stream(
+    kind: str, steps: int, channels: int, fmt: QFormat, seed: int = 0, config: NormConfig | None = None
+) -> np.ndarray:
+    """A (steps, channels) float stream of `kind` in the units of `fmt` (not yet quantized).
+
+    `corners` is made for `config` (default: `NormConfig(channels=channels, in_fmt=fmt)`), whose
+    channels and input format must be `channels` and `fmt`.
+    """
+    if kind not in STREAM_KINDS:
         choices = ", ".join(STREAM_KINDS)
         raise ParameterError("kind", f"unknown stream kind {json.dumps(kind)}; choose one of {choices}")
     if steps < 0:
@@ -97,8 +105,19 @@ def make_stream(kind: str, steps: int, channels: int, fmt: QFormat, seed: int = 
         raise ParameterError("channels", f"must be at least 1, not {channels}")
     if seed < 0:
         raise ParameterError("seed", f"must be at least 0, not {seed}")
+    if kind == "corners":
+        return _corners(steps, channels, fmt, seed, config)
     rng = np.random.default_rng(seed)
     return _GENERATORS[kind](rng, steps, channels, fmt)
+
+
+def _corners(steps: int, channels: int, fmt: QFormat, seed: int, config: NormConfig | None) -> np.ndarray:
+    cfg = NormConfig(channels=channels, in_fmt=fmt) if config is None else config
+    if (cfg.channels, cfg.in_fmt) != (channels, fmt):
+        raise ParameterError(
+            "config", f"has {cfg.channels} channels of {cfg.in_fmt}, not the {channels} of {fmt} asked for"
+        )
+    return corners_stream(cfg, steps, seed) * fmt.lsb
 
 
 def load_stream(path: str | Path, channels: int) -> np.ndarray:

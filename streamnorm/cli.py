@@ -94,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.command} needs the [{missing.extra}] extra ({missing.module} is not installed): "
             f"pip install 'streamnorm[{missing.extra}]'"
         )
-    except (FileNotFoundError, ValueError) as exc:
-        _say(str(exc))
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

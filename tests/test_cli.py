@@ -125,12 +125,19 @@ def test_a_library_error_is_one_line_in_the_command_line_s_words(
 
 
 @pytest.mark.parametrize(
-    "exc", [ModuleNotFoundError("No module named 'numpy'", name="numpy"), RuntimeError("a bug")]
+    "exc",
+    [
+        ModuleNotFoundError("No module named 'numpy'", name="numpy"),
+        RuntimeError("a bug"),
+        ValueError("shift_round needs a non-negative shift, got -1"),
+        FileNotFoundError(2, "No such file or directory", "build/sim.log"),
+    ],
 )
 def test_an_unexpected_error_is_not_dressed_up_as_bad_input(
     exc: Exception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a package every install has, or an error no library module declares: a bug, with its traceback
+    # a package every install has, or an error that is not a ParameterError (bad input is always
+    # one, naming its parameter): a bug, shown with its traceback
     _failing_config(monkeypatch, exc)
     with pytest.raises(type(exc)):
         main(["config", "--check", "c.json"])

@@ -115,7 +115,7 @@ REFUSED = [
     ({"decay_log2": None, "mix_log2": None, "mix": 0.3}, "mix", "0.3 needs long-term statistics"),
     ({"decay_log2": None, "decay": 0.0}, "decay", "0.0 is out of range; must be in (0, 1)"),
     ({"decay_log2": None, "decay": 1.0}, "decay", "1.0 is out of range; must be in (0, 1)"),
-    ({"decay_log2": None, "decay": "0.3"}, "decay", "must be a number in (0, 1), not '0.3'"),
+    ({"decay_log2": None, "decay": "0.3"}, "decay", 'must be a number in (0, 1), not "0.3"'),
     ({"decay_log2": None, "decay": 2.0**-17}, "decay", "below the smallest coefficient 2^-16"),
     ({"mix_log2": None, "mix": 0.999995}, "mix", "rounds to 1 at 16 fraction bits; the largest is 1 - 2^-16"),
     ({"decay_log2": None, "decay": 2.0**-16}, "decay", "decay = 1.52587890625e-05 drives it"),
