@@ -9,7 +9,6 @@ request is checked when it is made, so a typo costs no waiting.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,13 +102,7 @@ class ExploreRequest:
             check_sweep(self.config, self.grid)
         except ParameterError as exc:
             raise ParameterError("grid", exc.message) from None
-        try:
-            object.__setattr__(self, "target_metric", TargetMetric(self.target_metric))
-        except ValueError:
-            choices = ", ".join(m.value for m in TargetMetric)
-            raise ParameterError(
-                "target_metric", f"{json.dumps(self.target_metric)} is not one of {choices}"
-            ) from None
+        object.__setattr__(self, "target_metric", TargetMetric.parse(self.target_metric))
         if not math.isfinite(self.target_sqnr):
             raise ParameterError("target_sqnr", f"must be a finite number of dB, not {self.target_sqnr}")
         if not isinstance(self.seeds, int) or not 1 <= self.seeds <= MAX_SEEDS:

@@ -6,12 +6,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamnorm.golden import ParameterError, require
-
 from .explore_report import render_explore_report
 from .explore_result import EXPLORE_FILE, RECOMMENDED_FILE, REPORT_FILE, ExploreResult
+from .report_folder import make_report_folder
 
-__all__ = ["ExploreFiles", "make_explore_folder", "write_explore_folder"]
+__all__ = ["ExploreFiles", "write_explore_folder"]
 
 
 @dataclass(frozen=True)
@@ -21,23 +20,12 @@ class ExploreFiles:
     report: Path
 
 
-def make_explore_folder(out_dir: str | Path) -> Path:
-    """`out_dir`, created if need be; refused if it is a file, or if Matplotlib (the `report` extra)
-    is missing to draw the figures. Call it before the run, so neither costs the run."""
-    require("matplotlib")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ParameterError("out_dir", f"{out} is a file, not a folder; name a folder (it is created)")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def write_explore_folder(result: ExploreResult, out_dir: str | Path) -> ExploreFiles:
     """Write the three files into `out_dir`. A recommended.json from an earlier run that this one
     does not confirm is removed: the file is always this run's answer or absent."""
     from .explore_plots import draw_explore_figures  # Matplotlib: only drawing needs it
 
-    out = make_explore_folder(out_dir)
+    out = make_report_folder(out_dir)
     (out / EXPLORE_FILE).write_text(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
     rec = out / RECOMMENDED_FILE
     point = result.recommended_point

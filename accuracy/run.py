@@ -8,7 +8,6 @@ file's shape) is refused once the stream is read, still before any model runs.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -71,13 +70,7 @@ class AccuracyRequest:
             raise ParameterError("warmup", f"must be at least 0, not {self.warmup}")
         object.__setattr__(self, "sweep", tuple(self.sweep))
         check_sweep(self.config, self.sweep)
-        try:
-            object.__setattr__(self, "target_metric", TargetMetric(self.target_metric))
-        except ValueError:
-            choices = ", ".join(m.value for m in TargetMetric)
-            raise ParameterError(
-                "target_metric", f"{json.dumps(self.target_metric)} is not one of {choices}"
-            ) from None
+        object.__setattr__(self, "target_metric", TargetMetric.parse(self.target_metric))
         if self.target_sqnr is not None:
             if not self.sweep:
                 raise ParameterError(

@@ -56,6 +56,15 @@ GRID_ORDER = "grid order, the first field varying slowest"
 class TargetMetric(str, enum.Enum):
     """Which SQNR a target is about."""
 
+    @classmethod
+    def parse(cls, value: object) -> TargetMetric:
+        """`value` as a metric, or a ParameterError("target_metric", ...) naming the choices."""
+        try:
+            return cls(value)
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ParameterError("target_metric", f"{json.dumps(value)} is not one of {choices}") from None
+
     #: the core against float on the same input codes, steady state
     DATAPATH = "datapath"
     #: the same over the whole stream: a burst during warm-up counts

@@ -24,11 +24,10 @@ from streamnorm.accuracy import (
     summary_lines,
     write_report_folder,
 )
-from streamnorm.accuracy.recordings import RECORDINGS
-from streamnorm.accuracy.streams import STREAM_KINDS
 from streamnorm.sim.request import Simulator
 
 from .config_cmd import add_config_argument, load_config
+from .stream_option import add_stream_argument
 
 __all__ = ["add_parser", "run"]
 
@@ -43,14 +42,7 @@ def add_parser(sub: Any) -> None:
         "settings; --target-sqnr picks the first setting that meets a target.",
     )
     add_config_argument(p)
-    p.add_argument(
-        "--stream",
-        default="gaussian",
-        metavar="KIND|RECORDING|FILE",
-        help=f"a synthetic stream ({', '.join(STREAM_KINDS)}), the bundled recording "
-        f"({', '.join(RECORDINGS)}), or a file: .npy of shape (T,) or (T, C), .csv (a column per "
-        "channel), .wav; file values are in input units (WAV: -1..1) (default gaussian)",
-    )
+    add_stream_argument(p)
     p.add_argument(
         "--samples",
         type=int,

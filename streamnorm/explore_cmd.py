@@ -16,15 +16,15 @@ from typing import Any
 
 from streamnorm.accuracy.explore import MAX_SEEDS, ExploreRequest, parse_grid, run_explore
 from streamnorm.accuracy.explore_cluster import ClusterSpec, describe_client, open_client
-from streamnorm.accuracy.explore_folder import make_explore_folder, write_explore_folder
+from streamnorm.accuracy.explore_folder import write_explore_folder
 from streamnorm.accuracy.explore_summary import summary_lines
-from streamnorm.accuracy.recordings import RECORDINGS
-from streamnorm.accuracy.streams import STREAM_KINDS
+from streamnorm.accuracy.report_folder import make_report_folder
 from streamnorm.accuracy.sweep import TargetMetric
 from streamnorm.golden import ParameterError, require
 from streamnorm.hw.synth import TARGETS, Family
 
 from .config_cmd import add_config_argument, load_config
+from .stream_option import add_stream_argument
 
 __all__ = ["add_parser", "run"]
 
@@ -49,13 +49,7 @@ def add_parser(sub: Any) -> None:
         help="configuration settings to explore, as accuracy --sweep takes them: a field by dotted path "
         "and an integer range A:B or A:B:STEP, or values v1/v2/...; several fields make a grid",
     )
-    p.add_argument(
-        "--stream",
-        default="gaussian",
-        metavar="KIND|RECORDING|FILE",
-        help=f"a synthetic stream ({', '.join(STREAM_KINDS)}), the bundled recording "
-        f"({', '.join(RECORDINGS)}), or a file (.npy, .csv, .wav) (default gaussian)",
-    )
+    add_stream_argument(p)
     p.add_argument("--samples", type=int, help="time steps (default: 20000 synthetic, the whole recording)")
     p.add_argument("--warmup", type=int, metavar="N", help="time steps left out of the steady state")
     p.add_argument("--target-sqnr", type=float, required=True, metavar="DB", help="the accuracy to meet")
@@ -176,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         command=_command(args),
     )
     spec = ClusterSpec(args.scheduler, args.workers)
-    make_explore_folder(request.out_dir)
+    make_report_folder(request.out_dir)
     if args.no_synth:
         if args.scheduler is not None or args.workers is not None:
             raise ParameterError("no_synth", "runs no synthesis: it needs no --scheduler or --workers")

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streamnorm.accuracy.recordings import RECORDINGS
 from streamnorm.accuracy.stimulus import stimulus
 from streamnorm.accuracy.streams import STREAM_KINDS
 from streamnorm.golden import NormConfig, ParameterError
@@ -17,6 +16,7 @@ from streamnorm.sim.pauses import Pauses, RandomPauses, parse_pauses
 from streamnorm.sim.request import Driver, SimRequest, Simulator
 
 from .config_cmd import add_config_argument, load_config
+from .stream_option import add_stream_argument
 
 __all__ = ["add_parser"]
 
@@ -41,14 +41,7 @@ def add_parser(sub: Any) -> None:
         help=f"time steps, one word per channel each (default: {SYNTHETIC_SAMPLES} of a synthetic "
         "stream, the whole recording or file)",
     )
-    p.add_argument(
-        "--stream",
-        default="gaussian",
-        metavar="KIND|RECORDING|FILE",
-        help=f"a synthetic stream ({', '.join(STREAM_KINDS)}), the bundled recording "
-        f"({', '.join(RECORDINGS)}), or a file: .npy of shape (T,) or (T, C), .csv (a column per "
-        "channel), .wav; file values are in input units (WAV: -1..1) (default gaussian)",
-    )
+    add_stream_argument(p)
     p.add_argument("--seed", type=int, default=1, help="seed of the stream and of random pauses (default 1)")
     p.add_argument("--simulator", choices=[s.value for s in Simulator], default=Simulator.ICARUS.value)
     p.add_argument(
