@@ -39,8 +39,10 @@ __all__ = [
 
 
 def default_warmup(cfg: NormConfig) -> int:
-    """Time steps until the statistics have settled: one window, plus 3 time constants of decay."""
-    decay_windows = 3 << cfg.decay_log2 if cfg.decay_log2 is not None else 0
+    """Time steps until the statistics have settled: one window, plus 3 time constants of decay
+    (``1/decay`` windows each)."""
+    weight = cfg.decay_coefficient
+    decay_windows = 0 if weight is None else -(-3 * (1 << weight.frac) // weight.code)
     return cfg.window * (1 + decay_windows)
 
 

@@ -17,7 +17,7 @@ from .comparisons import L1VsL2Refused
 from .result import AccuracyResult
 from .rtl_check import RtlCheck
 from .sweep import SweepResult, TargetChoice, TargetMetric
-from .text import db, eps_text, lsb, settings_text, value_text
+from .text import db, eps_text, lsb, settings_text, value_text, weight_text
 
 __all__ = ["FIGURES", "render_report"]
 
@@ -407,7 +407,8 @@ def render_report(result: AccuracyResult, figures: Mapping[str, bytes]) -> str:
         f"<h1>Fixed point against float: {_e(name)}</h1>",
         f'<p class="meta">{_e(r.stream.source)} · {r.stream.samples} time steps × '
         f"{cfg.channels} channels · in {_e(cfg.in_fmt)}, out {_e(cfg.out_fmt)}, window 2^"
-        f"{cfg.window_log2}, decay 2^-{cfg.decay_log2}, mix 2^-{cfg.mix_log2}, L{cfg.p}, "
+        f"{cfg.window_log2}, decay {weight_text(cfg.decay_coefficient)}, "
+        f"mix {weight_text(cfg.mix_coefficient)}, L{cfg.p}, "
         f"{_e(cfg.scale)} scale, eps {_e(eps_text(cfg.eps))}, {_e(cfg.rounding.value)}</p>",
         f'<p class="verdict">{_verdict(r)}</p>',
     ]

@@ -112,6 +112,8 @@ class AccuracyResult:
             "window_log2": cfg.window_log2,
             "decay_log2": cfg.decay_log2,
             "mix_log2": cfg.mix_log2,
+            "decay": cfg.decay,
+            "mix": cfg.mix,
             "p": cfg.p,
             "scale": cfg.scale,
             "eps": cfg.eps,

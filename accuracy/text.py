@@ -11,7 +11,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["db", "eps_text", "lsb", "settings_text", "value_text"]
+from streamnorm.golden import Coefficient
+
+__all__ = [
+    "db",
+    "eps_text",
+    "lsb",
+    "settings_text",
+    "value_text",
+    "weight_text",
+]
 
 
 def db(v: float | None) -> str:
@@ -34,6 +43,14 @@ def eps_text(eps: float) -> str:
     """eps as people write it: 2^-10 for a power of two."""
     m, e = math.frexp(eps)
     return f"2^{e - 1}" if m == 0.5 else f"{eps:g}"
+
+
+def weight_text(weight: Coefficient | None) -> str:
+    """A decay or mix weight as people write it: 2^-6 for a shift, the value the register holds
+    otherwise, "off" for none."""
+    if weight is None:
+        return "off"
+    return f"2^-{weight.frac}" if weight.is_shift else f"{weight.value:.6g}"
 
 
 def value_text(v: Any) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 
-from streamnorm.golden import ConfigError, NormConfig
+from streamnorm.golden import NormConfig
 from streamnorm.golden.config import spell
 
 from .control import Sequencer
@@ -36,19 +36,6 @@ from .scale_service import ScaleService
 from .timing import Retiming, Stages, check_stage, fifo_depth, latency, plan, service
 
 __all__ = ["Stages", "StreamNorm", "latency", "plan"]
-
-
-def check_buildable(cfg: NormConfig) -> None:
-    """Refuse, naming the field, what the golden model defines but the hardware does not build yet:
-    the decay and mix weights as coefficients (the core has the shift forms only)."""
-    for key in ("decay", "mix"):
-        value = getattr(cfg, key)
-        if value is not None:
-            raise ConfigError(
-                key,
-                f"{spell(value)}: the hardware builds the shift form only ({key}_log2, a weight 2^-n); "
-                f"the coefficient form is in the golden model and the accuracy report, not yet in hardware",
-            )
 
 
 class StreamNorm(wiring.Component):
@@ -88,7 +75,6 @@ class StreamNorm(wiring.Component):
     ) -> None:
         if not isinstance(cfg, NormConfig):
             raise TypeError(f"StreamNorm takes a NormConfig, not {type(cfg).__name__}")
-        check_buildable(cfg)
         try:
             self.dsp = DspStyle(dsp)
         except ValueError:

@@ -146,13 +146,19 @@ class Lane:
             lt = self._sub(
                 "long_mean",
                 LongTerm(
-                    mean_shape, c, cfg.decay_log2, cfg.rounding, long_term_span(cfg), cfg.window * c, self.dsp
+                    mean_shape,
+                    c,
+                    cfg.decay_coefficient,
+                    cfg.rounding,
+                    long_term_span(cfg),
+                    cfg.window * c,
+                    self.dsp,
                 ),
             )
             self._long_term(lt, "m_short", st.mean_short)
             produced = st.mean_short - lt.lead + lt.latency
             check_stage("mean_long", "LongTerm (mean)", produced, st.mean_long)
-            mx = self._sub("mix_mean", Mix(mean_shape, cfg.mix_log2, cfg.rounding, self.rt["mix"]))
+            mx = self._sub("mix_mean", Mix(mean_shape, cfg.mix_coefficient, cfg.rounding, self.rt["mix"]))
             m.d.comb += [
                 mx.en.eq(p.get("wend", st.mean_long)),
                 mx.long.eq(lt.long),
@@ -261,7 +267,7 @@ class Lane:
                 LongTerm(
                     stat_shape,
                     len(self.channels),
-                    cfg.decay_log2,
+                    cfg.decay_coefficient,
                     cfg.rounding,
                     long_term_span(cfg),
                     cfg.window * len(self.channels),
@@ -270,7 +276,7 @@ class Lane:
             )
             self._long_term(lt, "a_short", st.dev_short)
             long_at = st.dev_short - lt.lead + lt.latency
-            mx = self._sub("mix_dev", Mix(stat_shape, cfg.mix_log2, cfg.rounding, self.rt["mix"]))
+            mx = self._sub("mix_dev", Mix(stat_shape, cfg.mix_coefficient, cfg.rounding, self.rt["mix"]))
             m.d.comb += [
                 mx.en.eq(p.get("wend", long_at)),
                 mx.long.eq(lt.long),

@@ -1,4 +1,4 @@
-"""`long_term`: the decaying average ``l += rnd_d(s - l)`` per channel, kept in memory."""
+"""`long_term`: the decaying average ``l += rnd_Fd(cd * (s - l))`` per channel, kept in memory."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from amaranth.hdl import Module, Mux, Shape, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from streamnorm.golden import Rounding
+from streamnorm.golden import Coefficient, Rounding
 
-from .arith import toward_finish, toward_parts
 from .channel_memory import ChannelMemory
 from .pipeline import load_when
 from .primitives import DspStyle
+from .weighting import weighted_step, weighted_step_cuts
 
 __all__ = ["LongTerm"]
 
@@ -21,13 +21,13 @@ class LongTerm(wiring.Component):
 
     Timing: `addr` at stage s; `short`, `first` and `update` at ``s + lead`` (the memory's read,
     `ChannelMemory.read_latency_for`, unregistered when the span is 1); the new value is written
-    back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update is one
-    sum of two terms (`arith.toward_parts`: ``(old << d) - old`` and the short-term value with the
-    rounding's addend), taken from the old value (replaced by the short-term one on a first
-    window, so the update adds rnd_d(0) = 0); ``span - lead`` registers cut it, after the terms,
-    after the sum (so the write into memory, far from the adder, has a cycle of its own) and after
-    the choice of the old value, so each stage holds one carry chain at most and nothing in
-    front of it.
+    back at ``s + span`` and appears, registered, on `long` at ``s + span + 1``. The update is the
+    weighted step (`weighting.weighted_step`: for a shift one sum of two terms, for a coefficient
+    the difference and an adder tree), taken from the old value (replaced by the short-term one on
+    a first window, so the update adds rnd(0) = 0); ``span - lead`` registers cut it, after the
+    choice of the old value and after each of the step's stages (the last one before the write
+    into memory, far from the adder, so it has a cycle of its own), so each stage holds one carry
+    chain at most and nothing in front of it.
     Between two updates of one channel there are at least ``N*C`` cycles (one window of every
     channel), so `span` may be anything up to ``N*C`` (`span_for`; k = 0 with C = 1 leaves one
     cycle for the whole update).
@@ -37,23 +37,20 @@ class LongTerm(wiring.Component):
     ----------
     shape:
         Shape of the statistic (signed for the mean, unsigned for the deviation).
-    channels, decay_log2, rounding:
-        C, d and the rounding mode.
+    channels, weight, rounding:
+        C, the decay coefficient ``(cd, Fd)`` (``(1, d)`` for the shift form) and the rounding mode.
     span:
         1 to `span_for`: cycles from reading the old value to writing the new one.
     apart:
         The fewest cycles between two updates of one channel (N*C for the core).
     """
 
-    #: After the read: the sum's two terms, then the sum, a register after each where the channel
-    #: leaves the cycles.
-    UPDATE_STAGES = 2
-
     @staticmethod
-    def span_for(channels: int, apart: int) -> int:
-        """Cycles from the read to the write: the read and the update's stages, or all the
-        cycles between two updates of a channel when there are fewer."""
-        return min(ChannelMemory.read_latency_for(channels) + LongTerm.UPDATE_STAGES, apart)
+    def span_for(channels: int, apart: int, weight: Coefficient) -> int:
+        """Cycles from the read to the write: the read and the weighted step's stages (a register
+        after each where the channel leaves the cycles), or all the cycles between two updates of
+        a channel when there are fewer."""
+        return min(ChannelMemory.read_latency_for(channels) + weighted_step_cuts(weight), apart)
 
     @staticmethod
     def lead_for(channels: int, span: int) -> int:
@@ -73,14 +70,14 @@ class LongTerm(wiring.Component):
         self,
         shape: Shape,
         channels: int,
-        decay_log2: int,
+        weight: Coefficient,
         rounding: Rounding,
         span: int,
         apart: int,
         style: DspStyle = DspStyle.GENERIC,
     ) -> None:
         self._style = style
-        longest = self.span_for(channels, apart)
+        longest = self.span_for(channels, apart, weight)
         # a registered read takes one cycle after `short` arrives (its last register's choice)
         if not self.lead_for(channels, span) + (span >= 2) <= span <= longest:
             raise ValueError(f"LongTerm span must be at most {longest} (and cover the read), not {span}")
@@ -89,7 +86,7 @@ class LongTerm(wiring.Component):
         self._transparent = apart <= span
         self._shape = Shape.cast(shape)
         self._channels = channels
-        self._d = decay_log2
+        self._weight = weight
         self._rounding = rounding
         self.span = span
         self.lead = self.lead_for(channels, span)
@@ -134,19 +131,22 @@ class LongTerm(wiring.Component):
 
         update = self.update
         short, wa = self.short, addr
-        # the update as one sum of two terms (`arith.toward_parts`), from the old value, or from
-        # the short-term one on a first window (the update then adds rnd_d(0) = 0): the read's
-        # last register makes that choice, so no multiplexer stands in front of the terms
+        # the weighted step from the old value, or from the short-term one on a first window (the
+        # update then adds rnd(0) = 0): the read's last register makes that choice, so no
+        # multiplexer stands in front of the step
         if self.span >= 2:
             m.d.comb += [mem.rd_alt.eq(short), mem.rd_alt_sel.eq(self.first)]
             update, (short, wa) = step(update, short, wa)
             old = mem.rd_data
         else:
             old = Mux(self.first, short, mem.rd_data)
-        a, b, carry = toward_parts(old, short, self._d, self._rounding)
-        update, (a, b, carry, wa) = step(update, a, b, carry, wa)
-        new = toward_finish(a, b, carry, self._d, self._shape.width)
-        update, (new, wa) = step(update, new, wa)
+
+        def cut(*values: Value) -> list[Value]:
+            nonlocal update, wa
+            update, (*values, wa) = step(update, *values, wa)
+            return values
+
+        new = weighted_step(old, short, self._weight, self._rounding, self._shape.width, cut)
         m.d.sync += self.long.eq(Mux(update, new, self.long))
         m.d.comb += [
             mem.wr_addr.eq(wa),

@@ -118,7 +118,9 @@ def sum_span(cfg: NormConfig) -> int:
 
 def long_term_span(cfg: NormConfig) -> int:
     """Cycles a long-term update may take: as many as separate two updates of one channel (N*C)."""
-    return LongTerm.span_for(channels_per_lane(cfg), cfg.window * channels_per_lane(cfg))
+    return LongTerm.span_for(
+        channels_per_lane(cfg), cfg.window * channels_per_lane(cfg), cfg.decay_coefficient
+    )
 
 
 def plan(cfg: NormConfig, retiming: Retiming | None = None) -> Stages:

@@ -47,6 +47,25 @@ MATRIX: dict[str, tuple[dict, int]] = {
         50,
     ),
     "truncate_long_window": ({"channels": 2, "rounding": "truncate", "window_log2": 4, "decay_log2": 1}, 80),
+    # the paper's coefficients (kappa = 0.7, alpha = (0.7, 0.3) and (0.5, 0.5)): adder trees, not shifts
+    "paper_recurrent": (
+        {"channels": 3, "window_log2": 2, "decay_log2": None, "decay": 0.3, "mix_log2": None, "mix": 0.3},
+        60,
+    ),
+    "paper_feedforward_p2_lanes2": (
+        {
+            "channels": 4,
+            "lanes": 2,
+            "p": 2,
+            "window_log2": 1,
+            "decay_log2": None,
+            "decay": 0.3,
+            "mix_log2": None,
+            "mix": 0.5,
+            "rounding": "truncate",
+        },
+        60,
+    ),
     # lanes: P words a beat. C = P puts every channel in every beat (one beat a time step)
     "c4_lanes4": ({"channels": 4, "lanes": 4, "window_log2": 2, "decay_log2": 2}, 60),
     "c4_lanes4_k0": ({"channels": 4, "lanes": 4, "window_log2": 0, "decay_log2": 2}, 80),

@@ -9,7 +9,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from pipe_bench import run_pipelined, simulate_clocked
 
-from streamnorm.golden import NormConfig, Rounding, stages
+from streamnorm.golden import Coefficient, NormConfig, Rounding, stages
 from streamnorm.golden.formats import isqrt, norm_reciprocal, shift_round
 from streamnorm.hw import arith
 from streamnorm.hw.long_term import LongTerm
@@ -142,24 +142,78 @@ def test_mix_matches_golden(name: str) -> None:
     width = cfg.mean_width
     lo, hi = -(1 << (width - 1)), 1 << (width - 1)
     long, short = rng.integers(lo, hi, 300), rng.integers(lo, hi, 300)
-    dut = Mix(signed(width), cfg.mix_log2, cfg.rounding)
+    dut = Mix(signed(width), cfg.mix_coefficient, cfg.rounding)
     got = run_pipelined(dut, {"long": long, "short": short}, ["mixed"], dut.latency)["mixed"]
     assert got == list(stages.mix(cfg, long, short))
 
 
-@pytest.mark.parametrize("span", [1, 2, 3, 4])
+#: Weights given as values: the paper's, one whose code has many signed digits (a deep adder
+#: tree), a small one (a wide product) and the largest.
+WEIGHTS = [0.3, 0.7, 0.5, 0.123456, 0.004, 1 - 2.0**-16]
+
+
+def _tie_pairs(weight: Coefficient, width: int, rng: np.random.Generator, n: int) -> tuple[list, list]:
+    """(long, short) pairs whose product ``cc * (s - l)`` lies exactly halfway between two
+    multiples of ``2^F`` (where any can: the code's trailing zeros must stay below F - 1), and
+    the extremes of the range; random data almost never reaches either."""
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    zeros = (weight.code & -weight.code).bit_length() - 1
+    odd, f = weight.code >> zeros, weight.frac - zeros
+    longs, shorts = [lo, hi, lo, hi, 0], [hi, lo, lo, hi, 0]
+    inverse = pow(odd, -1, 1 << f)
+    while len(longs) < n:
+        # diff * odd = 2^(f-1) (mod 2^f), either sign, plus any multiple of 2^f
+        diff = (inverse << (f - 1)) % (1 << f) + (int(rng.integers(-4, 4)) << f)
+        diff = diff if rng.random() < 0.5 else -diff
+        long = int(rng.integers(max(lo, lo - diff), min(hi, hi - diff) + 1))
+        longs.append(long)
+        shorts.append(long + diff)
+    return longs, shorts
+
+
 @pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
-def test_long_term_matches_golden_per_channel(span: int, rounding: Rounding) -> None:
+@pytest.mark.parametrize("value", WEIGHTS)
+def test_mix_with_a_coefficient_matches_golden_ties_included(value: float, rounding: Rounding) -> None:
+    cfg = NormConfig(mix_log2=None, mix=value, rounding=rounding.value)
+    weight = cfg.mix_coefficient
+    width = cfg.mean_width
+    rng = np.random.default_rng(7)
+    lo, hi = -(1 << (width - 1)), 1 << (width - 1)
+    long, short = list(rng.integers(lo, hi, 150)), list(rng.integers(lo, hi, 150))
+    tie_long, tie_short = _tie_pairs(weight, width, rng, 150)
+    long, short = np.array(long + tie_long), np.array(short + tie_short)
+    dut = Mix(signed(width), weight, cfg.rounding)
+    got = run_pipelined(dut, {"long": long, "short": short}, ["mixed"], dut.latency)["mixed"]
+    expect = stages.mix(cfg, long, short)
+    assert got == list(expect)
+    # the ties are ties: the exact product has exactly half an LSB below the rounding point
+    diff = np.array(tie_short, dtype=object) - np.array(tie_long, dtype=object)
+    half = 1 << (weight.frac - 1)
+    ties = [int(d) * weight.code % (1 << weight.frac) == half for d in diff[5:]]
+    assert all(ties) or weight.code & ((1 << (weight.frac - 1)) - 1) == 0
+
+
+@pytest.mark.parametrize("decay", [None, 0.3, 0.7], ids=["shift", "0.3", "0.7"])
+@pytest.mark.parametrize("span", [1, 2, 3, 4, "longest"])
+@pytest.mark.parametrize("rounding", ROUNDINGS, ids=lambda r: r.value)
+def test_long_term_matches_golden_per_channel(
+    span: int | str, rounding: Rounding, decay: float | None
+) -> None:
     # One update per cycle, channels in turn (span <= channels, as the core guarantees); the
     # first update of each channel initialises it. The new value appears one cycle after its write.
+    changes = {"decay_log2": 3} if decay is None else {"decay_log2": None, "decay": decay}
+    cfg = NormConfig(rounding=rounding.value, **changes)
+    weight = cfg.decay_coefficient
+    if span == "longest":  # every stage of the weighted step registered
+        span = LongTerm.span_for(16, 16, weight)
     width, c = 20, max(4, span)
-    cfg = NormConfig(channels=c, decay_log2=3, rounding=rounding.value)
+    cfg = cfg.replace(channels=c)
     rng = np.random.default_rng(span)
     short = rng.integers(-(1 << 19), 1 << 19, 90)
     ch = np.arange(90) % c
     first = (np.arange(90) < c).astype(int)
     got = _run_long_term(
-        LongTerm(signed(width), c, 3, rounding, span, apart=c), ch, short, first, width, span + 1
+        LongTerm(signed(width), c, weight, rounding, span, apart=c), ch, short, first, width, span + 1
     )
     expect, state = [], {}
     for i in range(90):
