@@ -291,3 +291,41 @@ def test_on_a_base_install_each_other_command_names_an_extra_it_needs(
     outside = _outside_base_install(requirements)
     proc = _streamnorm_without(outside, tmp_path, *args, "--out", str(tmp_path / "o"))
     assert _missing_extra_line(proc, args[0])["extra"] in needs
+
+
+def _lower_bounds() -> dict[str, str]:
+    """Every dependency of pyproject.toml (base and extras) with its lower bound."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += [r for r in extra if not r.startswith("streamnorm")]
+    bounds = {}
+    for text in reqs:
+        req = Requirement(text)
+        lower = [s.version for s in req.specifier if s.operator == ">="]
+        assert len(lower) == 1, f"{text}: every dependency has one lower bound"
+        bounds[_canonical(req.name)] = lower[0]
+    return bounds
+
+
+def test_the_lowest_constraints_pin_every_lower_bound() -> None:
+    # .ci/lowest.txt is what `./run test-lowest` installs: each bound's own release (or, where
+    # PyPI has no release of that number, the first after it), nothing missing, nothing extra
+    from packaging.version import Version
+
+    pins = {}
+    for line in (ROOT / ".ci" / "lowest.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_canonical(name)] = version
+    bounds = _lower_bounds()
+    extra = set(pins) - set(bounds) - {"distributed"}  # dask[distributed] names no bound of its own
+    assert set(bounds) <= set(pins) and not extra, (set(bounds) - set(pins), extra)
+    for name, bound in bounds.items():
+        pin = Version(pins[name])
+        assert pin >= Version(bound), f"{name}: {pin} is below the bound {bound}"
+        low = Version(bound).release
+        assert (pin.release + (0,) * len(low))[: len(low)] == low, f"{name}: {pin} is past {bound}"

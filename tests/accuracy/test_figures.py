@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tolerance import DB_ATOL, FLOAT_RTOL, approx
 
 from streamnorm.accuracy.analysis import error_budget, run_models
 from streamnorm.accuracy.streams import make_stream
@@ -61,23 +62,23 @@ def test_fixed_against_float_overall_steady_and_per_channel(gaussian: dict[str, 
     lsb = CFG.out_fmt.lsb
     f = m["fixed_vs_float"]
     assert m["warmup_steps"] == WARMUP
-    assert f["overall"]["sqnr_db"] == pytest.approx(_sqnr(ref, y), abs=1e-9)
-    assert f["steady"]["sqnr_db"] == pytest.approx(_sqnr(ref[WARMUP:], y[WARMUP:]), abs=1e-9)
-    assert f["warmup"]["sqnr_db"] == pytest.approx(_sqnr(ref[:WARMUP], y[:WARMUP]), abs=1e-9)
+    assert f["overall"]["sqnr_db"] == pytest.approx(_sqnr(ref, y), abs=DB_ATOL)
+    assert f["steady"]["sqnr_db"] == pytest.approx(_sqnr(ref[WARMUP:], y[WARMUP:]), abs=DB_ATOL)
+    assert f["warmup"]["sqnr_db"] == pytest.approx(_sqnr(ref[:WARMUP], y[:WARMUP]), abs=DB_ATOL)
     err = (y - ref)[WARMUP:] / lsb
-    assert f["steady"]["rms_error_lsb"] == pytest.approx(math.sqrt(np.mean(err**2)), rel=1e-12)
-    assert f["steady"]["max_error_lsb"] == pytest.approx(np.abs(err).max(), rel=1e-12)
+    assert f["steady"]["rms_error_lsb"] == approx(math.sqrt(np.mean(err**2)))
+    assert f["steady"]["max_error_lsb"] == approx(np.abs(err).max())
     floor = 10 * math.log10(np.mean(ref[WARMUP:] ** 2) / (lsb**2 / 12))
-    assert f["steady"]["floor_sqnr_db"] == pytest.approx(floor, abs=1e-9)
+    assert f["steady"]["floor_sqnr_db"] == pytest.approx(floor, abs=DB_ATOL)
     assert f["steady"]["noise_over_floor_db"] == pytest.approx(
-        10 * math.log10(np.mean(err**2) * 12), abs=1e-9
+        10 * math.log10(np.mean(err**2) * 12), abs=DB_ATOL
     )
     for c in range(CFG.channels):
         pc = f["per_channel"][c]
         assert pc["channel"] == c
-        assert pc["sqnr_db"] == pytest.approx(_sqnr(ref[:, c], y[:, c]), abs=1e-9)
-        assert pc["steady_sqnr_db"] == pytest.approx(_sqnr(ref[WARMUP:, c], y[WARMUP:, c]), abs=1e-9)
-        assert pc["max_error_lsb"] == pytest.approx(np.abs(y[:, c] - ref[:, c]).max() / lsb, rel=1e-12)
+        assert pc["sqnr_db"] == pytest.approx(_sqnr(ref[:, c], y[:, c]), abs=DB_ATOL)
+        assert pc["steady_sqnr_db"] == pytest.approx(_sqnr(ref[WARMUP:, c], y[WARMUP:, c]), abs=DB_ATOL)
+        assert pc["max_error_lsb"] == approx(np.abs(y[:, c] - ref[:, c]).max() / lsb)
     # every SQNR is under a key containing "sqnr"
     assert m["output_overflow_words"] == 0 and m["stream"]["input_saturated"] == 0
 
@@ -87,7 +88,7 @@ def test_end_to_end_feeds_the_float_reference_the_unquantized_stream(gaussian: d
     _, y, _, _ = _models(CFG, values)
     ideal = FloatStreamNorm(CFG).process(values)
     got = gaussian["fixed_vs_float"]["end_to_end"]["steady"]["sqnr_db"]
-    assert got == pytest.approx(_sqnr(ideal[WARMUP:], y[WARMUP:]), abs=1e-9)
+    assert got == pytest.approx(_sqnr(ideal[WARMUP:], y[WARMUP:]), abs=DB_ATOL)
 
 
 def test_streaming_against_offline_normalization(gaussian: dict[str, Any]) -> None:
@@ -100,8 +101,8 @@ def test_streaming_against_offline_normalization(gaussian: dict[str, Any]) -> No
     g = math.sqrt(2 / math.pi)
     offline = (x - mean) * (1.0 * g / (mad + CFG.eps))
     so = gaussian["streaming_vs_offline"]
-    assert so["steady"]["sqnr_db"] == pytest.approx(_sqnr(offline[WARMUP:], ref[WARMUP:]), abs=1e-9)
-    assert so["overall"]["sqnr_db"] == pytest.approx(_sqnr(offline, ref), abs=1e-9)
+    assert so["steady"]["sqnr_db"] == pytest.approx(_sqnr(offline[WARMUP:], ref[WARMUP:]), abs=DB_ATOL)
+    assert so["overall"]["sqnr_db"] == pytest.approx(_sqnr(offline, ref), abs=DB_ATOL)
 
 
 def test_l1_against_l2_runs_the_p2_datapath_on_the_same_stream(gaussian: dict[str, Any]) -> None:
@@ -110,12 +111,12 @@ def test_l1_against_l2_runs_the_p2_datapath_on_the_same_stream(gaussian: dict[st
     cfg2 = NormConfig(channels=3, window_log2=3, decay_log2=4, p=2)
     _, y2, ref2, _ = _models(cfg2, values)
     lv = gaussian["l1_vs_l2"]
-    assert lv["l2"]["steady_sqnr_db"] == pytest.approx(_sqnr(ref2[WARMUP:], y2[WARMUP:]), abs=1e-9)
+    assert lv["l2"]["steady_sqnr_db"] == pytest.approx(_sqnr(ref2[WARMUP:], y2[WARMUP:]), abs=DB_ATOL)
     assert lv["l1_float_against_l2_float_sqnr_db"] == pytest.approx(
-        _sqnr(ref2[WARMUP:], ref1[WARMUP:]), abs=1e-9
+        _sqnr(ref2[WARMUP:], ref1[WARMUP:]), abs=DB_ATOL
     )
     a, b = ref1[WARMUP:].ravel(), ref2[WARMUP:].ravel()
-    assert lv["l1_l2_correlation"] == pytest.approx(np.corrcoef(a, b)[0, 1], abs=1e-12)
+    assert lv["l1_l2_correlation"] == pytest.approx(np.corrcoef(a, b)[0, 1], abs=FLOAT_RTOL)
     assert lv["l2"]["widths"]["sum_sq_width"] == cfg2.sum_sq_width
 
 
@@ -138,9 +139,9 @@ def test_saturated_inputs_and_outputs_are_counted_not_hidden(tmp_path: Path) -> 
     # the in-range figures leave out exactly the words that left the output range
     out_of_range = np.abs(ref) > CFG.out_fmt.max_value + CFG.out_fmt.lsb
     err = np.abs(y - ref) / cfg.out_fmt.lsb
-    assert m["fixed_vs_float"]["overall"]["max_error_lsb"] == pytest.approx(err.max(), rel=1e-12)
+    assert m["fixed_vs_float"]["overall"]["max_error_lsb"] == approx(err.max())
     assert m["fixed_vs_float"]["overall"]["max_error_lsb_in_range"] == pytest.approx(
-        err[~out_of_range].max(), rel=1e-12
+        err[~out_of_range].max(), rel=FLOAT_RTOL
     )
 
 

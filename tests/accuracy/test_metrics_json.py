@@ -2,7 +2,9 @@
 accuracy results became types (tests/accuracy/metrics_before.json).
 
 The configuration's own JSON (`config`) and its refusal sentences belong to the configuration,
-which may word them differently; everything the accuracy package computes must match exactly.
+which may word them differently; everything the accuracy package computes must match: keys,
+types, counts and strings exactly, floats to `tolerance.FLOAT_RTOL` (a correlation moves by a few
+ulp with the NumPy release and its BLAS).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tolerance import FLOAT_RTOL, close
 
 from streamnorm.cli import main
 from streamnorm.golden import NormConfig
@@ -62,6 +65,8 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
             return [f"{path}: {len(before)} items became {len(after)}"]
         pairs = enumerate(zip(before, after, strict=True))
         return [d for i, (b, a) in pairs for d in differences(b, a, f"{path}[{i}]")]
+    if isinstance(before, float):  # a float from a reduction: a few ulp with the NumPy build
+        return [] if close(before, after) else [f"{path}: {before!r} became {after!r}"]
     return [] if before == after else [f"{path}: {before!r} became {after!r}"]
 
 
@@ -82,3 +87,11 @@ def test_metrics_json_has_the_keys_and_values_it_had(metrics: dict[str, Any]) ->
 
 def test_the_configuration_is_written_as_the_configuration_writes_itself(metrics: dict[str, Any]) -> None:
     assert metrics["config"] == NormConfig.from_dict(CONFIG).to_dict()
+
+
+def test_a_float_off_by_more_than_the_tolerance_is_a_difference() -> None:
+    assert differences({"x": 1.0}, {"x": 1.0 + 3e-16}) == []  # a few ulp
+    moved = 1.0 + 100 * FLOAT_RTOL
+    assert differences({"x": 1.0}, {"x": moved}) == [f".x: 1.0 became {moved!r}"]
+    assert differences({"n": 3}, {"n": 4}) == [".n: 3 became 4"]  # integers stay exact
+    assert differences({"n": 3}, {"n": 3.0}) == [".n: int became float"]

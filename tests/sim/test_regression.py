@@ -53,7 +53,7 @@ VERILATOR_DEFAULT = {
     "c256_memory",
     "per_channel_gamma_beta",
     "c8_lanes4_pow2",
-    "default",
+    "paper_feedforward_p2_lanes2",
 }
 
 

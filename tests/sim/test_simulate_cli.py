@@ -198,7 +198,9 @@ def test_verilator_waves_are_written_with_or_without_the_lz4_headers(tmp_path: P
     assert len(fallback_notes) == (0 if verilator_fst_available() else 1)
 
 
-@pytest.mark.parametrize("fst", [False, True])
+# FST itself is what test_verilator_waves_are_written_with_or_without_the_lz4_headers writes on
+# a machine `./run setup` prepared, so only the fallback runs by default
+@pytest.mark.parametrize("fst", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_verilator_traces_vcd_when_fst_cannot_be_built(
     fst: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
