@@ -104,13 +104,3 @@ def test_retiming_refuses_unknown_stages_and_negative_counts() -> None:
         Retiming({"sum_x": 1})
     with pytest.raises(ValueError, match="number of stages >= 0"):
         Retiming({"mix": -1})
-
-
-@pytest.mark.parametrize("field", ["decay", "mix"])
-def test_coefficient_weights_are_refused_by_the_hardware_naming_the_field(field: str) -> None:
-    from streamnorm.golden import ConfigError
-
-    cfg = NormConfig(decay=0.3) if field == "decay" else NormConfig(decay_log2=3, mix=0.3)
-    with pytest.raises(ConfigError) as e:
-        StreamNorm(cfg)
-    assert e.value.field == field and f"{field}_log2" in str(e.value)
