@@ -141,7 +141,7 @@ module {name}_tb;
   integer received;
   integer cycles;
   integer lane;
-  wire [31:0] next_sent = sent + {31'd0, s_axis_tvalid && s_axis_tready};
+  wire [31:0] next_sent = sent + {{31'd0, s_axis_tvalid && s_axis_tready}};
 
   // Lane i of an output beat as a signed word. A function, so the word is WO bits wherever it is
   // used: Verilator widens a part-select that is an argument of $display to 32 bits.
